@@ -1,0 +1,20 @@
+/** The flags every command shares (DESIGN.md, "Common flags"), as commander hands them over. */
+export interface GlobalOptions {
+  namespace?: string;
+  release?: string;
+  context?: string;
+  kubeconfig?: string;
+  valuesFile: string;
+  timeout: string;
+  chart?: string;
+  helm: string;
+  kubectl: string;
+  set: string[];
+  preset?: string;
+  yes: boolean;
+  dryRun: boolean;
+  json: boolean;
+  purge: boolean;
+  color: boolean;
+  verbose: boolean;
+}
