@@ -47,7 +47,8 @@ app.kubernetes.io/part-of: mlflow
 
 {{/* The launcher every container runs as `python -c`: see files/launch.py. */}}
 {{- define "mlflow.launcher" -}}
-{{- .Files.Get "files/launch.py" | regexReplaceAll "(?m)^[ \t]*#.*\n" "" | regexReplaceAll "\n\n+" "\n" }}
+{{- $withoutComments := regexReplaceAll "(?m)^[ \t]*#.*\n" (.Files.Get "files/launch.py") "" }}
+{{- regexReplaceAll "\n\n+" $withoutComments "\n" }}
 {{- end }}
 
 {{/*
