@@ -1,0 +1,257 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { CancelledError } from '../errors.js';
+import { formatDuration } from './duration.js';
+import { shellLine, shortCommand, tailLines } from './display.js';
+import { Redactor } from './redact.js';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/** What the runner reports to a verbose log. Every string in it has been redacted. */
+export type RunnerEvent =
+  | { type: 'start'; command: string }
+  | { type: 'output'; command: string; stream: OutputStream; line: string }
+  | { type: 'end'; command: string; outcome: 'ok' | 'failed' | 'timeout' | 'cancelled'; exitCode?: number; durationMs: number };
+
+export interface RunnerOptions {
+  /** The secrets known to this run; a fresh, empty one when omitted. */
+  redactor?: Redactor;
+  /** Aborted on Ctrl-C: the running child is stopped and every later run() refuses to start. */
+  signal?: AbortSignal;
+  defaultTimeoutMs?: number;
+  /** Verbose log hook. */
+  log?: (event: RunnerEvent) => void;
+  /** The environment children start from (process.env when omitted). */
+  env?: NodeJS.ProcessEnv;
+  /** How long a child that ignores SIGTERM gets before SIGKILL. */
+  killGraceMs?: number;
+}
+
+export interface RunRequest {
+  file: string;
+  args: readonly string[];
+  /** Written to the child's stdin: the only way a secret may reach a command. */
+  input?: string;
+  timeoutMs?: number;
+  /** Exit codes that are an answer rather than a failure (`kubectl auth can-i` says "no" with 1). */
+  acceptExitCodes?: readonly number[];
+  /** Each redacted output line as it arrives, e.g. for a task's live output. */
+  onLine?: (line: string, stream: OutputStream) => void;
+  /** Added to the environment. */
+  env?: Record<string, string>;
+}
+
+export interface RunResult {
+  /** The command line as shown to people: shell-quoted and redacted. */
+  command: string;
+  exitCode: number;
+  /** Redacted, like everything the runner returns. */
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+const STDERR_TAIL_LINES = 20;
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** A command ran and failed: exit code, the tail of its stderr and a one-line summary, all redacted. */
+export class CommandFailedError extends Error {
+  override readonly name: string = 'CommandFailedError';
+  constructor(
+    readonly summary: string,
+    readonly command: string,
+    readonly exitCode: number | undefined,
+    readonly stderrTail: readonly string[],
+    readonly stdout: string,
+  ) {
+    super(summary);
+  }
+}
+
+/** A command ran past its timeout and was stopped. */
+export class CommandTimeoutError extends CommandFailedError {
+  override readonly name = 'CommandTimeoutError';
+  constructor(
+    summary: string,
+    command: string,
+    stderrTail: readonly string[],
+    stdout: string,
+    readonly timeoutMs: number,
+  ) {
+    super(summary, command, undefined, stderrTail, stdout);
+  }
+}
+
+/** The binary does not exist or cannot be executed. */
+export class CommandNotFoundError extends Error {
+  override readonly name = 'CommandNotFoundError';
+  constructor(
+    readonly file: string,
+    readonly reason: 'missing' | 'not-executable',
+  ) {
+    super(reason === 'missing' ? `${file}: not found` : `${file}: not executable`);
+  }
+}
+
+/** Cancelled (Ctrl-C) while a command ran, or before it could start. Exit 130. */
+export class CommandCancelledError extends CancelledError {
+  constructor(readonly command: string, message: string) {
+    super(message);
+  }
+}
+
+/** A secret was about to go on a command line; nothing ran. */
+export class SecretInArgumentsError extends Error {
+  override readonly name = 'SecretInArgumentsError';
+}
+
+interface ChildOutcome {
+  exitCode?: number;
+  stdout: unknown;
+  stderr: unknown;
+  failed: boolean;
+  timedOut: boolean;
+  isCanceled: boolean;
+  signal?: string;
+  code?: string;
+  durationMs: number;
+  originalMessage?: string;
+  shortMessage?: string;
+}
+
+/** Calls onLine for each finished line of a byte stream, and for the unterminated last one at its end. */
+function forEachLine(stream: Readable | null, onLine: (line: string) => void): void {
+  if (stream === null) return;
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  stream.on('data', (chunk: Buffer) => {
+    pending += decoder.write(chunk);
+    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n')) {
+      onLine(pending.slice(0, newline).replace(/\r$/, ''));
+      pending = pending.slice(newline + 1);
+    }
+  });
+  stream.on('end', () => {
+    pending += decoder.end();
+    if (pending.length > 0) onLine(pending);
+  });
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** The one way this program runs helm, kubectl and anything else. */
+export class CommandRunner {
+  readonly redactor: Redactor;
+  readonly signal: AbortSignal | undefined;
+  private readonly defaultTimeoutMs: number;
+  private readonly log: ((event: RunnerEvent) => void) | undefined;
+  private readonly baseEnv: NodeJS.ProcessEnv;
+  private readonly killGraceMs: number;
+
+  constructor(options: RunnerOptions = {}) {
+    this.redactor = options.redactor ?? new Redactor();
+    this.signal = options.signal;
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.log = options.log;
+    this.baseEnv = options.env ?? process.env;
+    this.killGraceMs = options.killGraceMs ?? 3_000;
+  }
+
+  /** The command line as it may be shown: shell-quoted, redacted. */
+  display(file: string, args: readonly string[]): string {
+    return this.redactor.redact(shellLine(file, args));
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    const command = this.display(request.file, request.args);
+    const name = this.redactor.redact(shortCommand(request.file, request.args));
+    this.refuseSecretsInArguments(request, name);
+    if (this.signal?.aborted) throw new CommandCancelledError(command, `cancelled before ${name} could start`);
+
+    const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
+    this.log?.({ type: 'start', command });
+    const child = execa(request.file, [...request.args], {
+      reject: false,
+      timeout: timeoutMs,
+      cancelSignal: this.signal,
+      forceKillAfterDelay: this.killGraceMs,
+      input: request.input ?? '',
+      env: this.childEnv(request.env),
+      extendEnv: false,
+      stripFinalNewline: false,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (this.log !== undefined || request.onLine !== undefined) {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        forEachLine(child[stream], (raw) => {
+          const line = this.redactor.redact(raw);
+          request.onLine?.(line, stream);
+          this.log?.({ type: 'output', command, stream, line });
+        });
+      }
+    }
+    const outcome = (await child) as ChildOutcome;
+    return this.settle(request, outcome, command, name, timeoutMs);
+  }
+
+  private settle(request: RunRequest, outcome: ChildOutcome, command: string, name: string, timeoutMs: number): RunResult {
+    const stdout = this.redactor.redact(asText(outcome.stdout));
+    const stderr = this.redactor.redact(asText(outcome.stderr));
+    const stderrTail = tailLines(stderr, STDERR_TAIL_LINES);
+    const durationMs = outcome.durationMs;
+    const end = (result: 'ok' | 'failed' | 'timeout' | 'cancelled') =>
+      this.log?.({ type: 'end', command, outcome: result, exitCode: outcome.exitCode, durationMs });
+
+    if (outcome.code === 'ENOENT' || outcome.code === 'EACCES') {
+      end('failed');
+      throw new CommandNotFoundError(request.file, outcome.code === 'ENOENT' ? 'missing' : 'not-executable');
+    }
+    if (outcome.isCanceled) {
+      end('cancelled');
+      throw new CommandCancelledError(command, `cancelled: ${name} was stopped`);
+    }
+    if (outcome.timedOut) {
+      end('timeout');
+      const summary = `${name} timed out after ${formatDuration(timeoutMs)} and was stopped`;
+      throw new CommandTimeoutError(summary, command, stderrTail, stdout, timeoutMs);
+    }
+    const exitCode = outcome.exitCode;
+    if (exitCode === undefined) {
+      end('failed');
+      const why = outcome.signal !== undefined ? `was killed by ${outcome.signal}` : 'could not run';
+      const detail = this.redactor.redact(outcome.shortMessage ?? outcome.originalMessage ?? '');
+      throw new CommandFailedError(`${name} ${why}${detail ? `: ${firstLine(detail)}` : ''}`, command, undefined, stderrTail, stdout);
+    }
+    if (exitCode !== 0 && !(request.acceptExitCodes ?? []).includes(exitCode)) {
+      end('failed');
+      const reason = stderrTail.at(-1) ?? tailLines(stdout, 1)[0] ?? 'no output';
+      throw new CommandFailedError(`${name} failed (exit ${exitCode}): ${reason.trim()}`, command, exitCode, stderrTail, stdout);
+    }
+    end('ok');
+    return { command, exitCode, stdout, stderr, durationMs };
+  }
+
+  private refuseSecretsInArguments(request: RunRequest, name: string): void {
+    const index = request.args.findIndex((arg) => this.redactor.reveals(arg));
+    if (index >= 0) {
+      throw new SecretInArgumentsError(`refusing to run ${name}: argument ${index + 1} holds a secret (secrets go on stdin only)`);
+    }
+    if (this.redactor.reveals(request.file)) throw new SecretInArgumentsError('refusing to run a command whose path holds a secret');
+  }
+
+  /** The environment without any variable that carries a known secret (such as MLFLOW_DB_PASSWORD). */
+  private childEnv(extra: Record<string, string> | undefined): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...this.baseEnv, ...extra })) {
+      if (value !== undefined && !this.redactor.reveals(value)) env[key] = value;
+    }
+    return env;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}
