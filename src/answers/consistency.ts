@@ -142,3 +142,8 @@ export function missingAnswers(answers: Answers, presetRequired: readonly string
   }
   return keys.map(missing);
 }
+
+/** The questions an interactive run would still ask: relevant answers no source gave. */
+export function unansweredQuestions(answers: Answers, origins: ReadonlyMap<string, Origin>): string[] {
+  return relevantKeys(answers).filter((key) => !origins.has(key));
+}

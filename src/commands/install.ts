@@ -1,6 +1,159 @@
-import { UsageError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { equivalentCommand } from '../answers/command-line.js';
+import { missingAnswers, unansweredQuestions } from '../answers/consistency.js';
+import { fieldByKey } from '../answers/fields.js';
+import { mergeLayers } from '../answers/layers.js';
+import { resolveAnswers, type ResolvedAnswers } from '../answers/resolve.js';
+import { checkSecretEnvironment, missingSecretInputs, secretSpecs, type SecretEnvironment } from '../answers/secrets.js';
+import { toChartValues, type ChartValues } from '../answers/to-values.js';
+import { parseDuration } from '../cluster/duration.js';
+import { ExitCode, UsageError } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
+import { bundledChartDir } from '../plan/chart.js';
+import type { ClusterView } from '../plan/cluster-view.js';
+import { formatPlan, formatPlanJson } from '../plan/format.js';
+import { buildPlan } from '../plan/plan.js';
+import { renderWithHelm } from '../plan/render.js';
+import { valuesFileText, writeValuesFile } from '../values-file.js';
 
-export async function run(_options: GlobalOptions): Promise<number> {
-  throw new UsageError('`install` is not built yet in this version');
+/** What the command reads from and writes to, so tests can run it without a terminal. */
+export interface InstallContext {
+  stdout: (text: string) => void;
+  env: SecretEnvironment;
+  /** stdin and stdout are a terminal: questions could be asked. */
+  interactive: boolean;
+  cwd: string;
+  /** The live cluster, when a later step could read it; the plan says when it was not consulted. */
+  cluster?: ClusterView;
+}
+
+function defaultContext(): InstallContext {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    env: process.env,
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    cwd: process.cwd(),
+  };
+}
+
+function flagFor(key: string): string {
+  if (key === 'release') return '--release NAME';
+  if (key === 'namespace') return '--namespace NAME';
+  const field = fieldByKey(key);
+  if (field?.kind === 'enum') return `--set ${key}=${field.options.join('|')}`;
+  if (field?.kind === 'boolean') return `--set ${key}=true|false`;
+  if (field?.kind === 'map') return `--set ${key}.NAME=VALUE`;
+  return `--set ${key}=...`;
+}
+
+/** Outside a terminal no question can be asked: say which ones would have been, and how to answer them. */
+function notATerminal(resolved: ResolvedAnswers): UsageError {
+  const questions = unansweredQuestions(resolved.answers, resolved.origins);
+  const width = Math.max(...questions.map((key) => flagFor(key).length), 0);
+  const list = questions.map((key) => `  ${flagFor(key).padEnd(width)}  ${fieldByKey(key)?.description ?? ''}`);
+  return new UsageError(
+    [
+      'not a terminal and no --yes, so no question can be asked. These would have been:',
+      ...list,
+      'Answer them with the flags shown (or --preset), then pass --yes to take the defaults for the rest; --dry-run shows the plan.',
+    ].join('\n'),
+  );
+}
+
+/** The interactive questions come with the wizard (a later step); until then only --yes and --dry-run run. */
+function runWizard(): never {
+  throw new UsageError('the interactive wizard is not available in this version yet; pass --yes (with --preset and --set) or --dry-run');
+}
+
+/** The real install (preflight, Secrets, helm, rollout, checks) comes with the install pipeline. */
+function runInstallPipeline(): never {
+  throw new UsageError('the install pipeline is not available in this version yet; use --dry-run to write the values file and see the plan');
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+/** The chart to install: the bundled one, or --chart (as given, for the commands shown). */
+function chartPath(options: GlobalOptions, cwd: string): string {
+  if (options.chart === undefined) return bundledChartDir;
+  if (!existsSync(join(absolute(options.chart, cwd), 'Chart.yaml'))) {
+    throw new UsageError(`--chart ${options.chart}: no Chart.yaml there; expected the directory of the mlflow chart`);
+  }
+  return options.chart;
+}
+
+function checkTimeout(timeout: string): void {
+  if (parseDuration(timeout) === undefined) throw new UsageError(`--timeout ${timeout}: expected a duration such as 90s, 5m or 1h`);
+}
+
+async function dryRun(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers, values: ChartValues): Promise<number> {
+  const { answers } = resolved;
+  const chart = chartPath(options, context.cwd);
+  const kube = { ...(options.context ? { context: options.context } : {}), ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) };
+  const flags = {
+    ...kube,
+    valuesFile: options.valuesFile,
+    ...(options.chart ? { chart: options.chart } : {}),
+    ...(options.preset ? { preset: options.preset } : {}),
+  };
+  const command = equivalentCommand(answers, flags, resolved.preset ? mergeLayers([resolved.preset.layer]).answers : undefined);
+  const valuesFile = options.valuesFile;
+  writeValuesFile(absolute(valuesFile, context.cwd), valuesFileText(values, command));
+  const rendered = await renderWithHelm({
+    helm: options.helm,
+    chart: absolute(chart, context.cwd),
+    release: answers.release,
+    namespace: answers.namespace,
+    valuesFile: absolute(valuesFile, context.cwd),
+  });
+  const plan = buildPlan({
+    answers,
+    values,
+    ignored: resolved.ignored,
+    valuesFile,
+    chart,
+    tools: { helm: options.helm, kubectl: options.kubectl, helmMajor: rendered.version.major, helmVersion: rendered.version.text },
+    kube,
+    timeout: options.timeout,
+    manifests: rendered.manifests,
+    ...(context.cluster ? { cluster: context.cluster } : {}),
+    env: context.env,
+    equivalentCommand: command,
+  });
+  context.stdout(options.json ? formatPlanJson(plan) : formatPlan(plan));
+  return ExitCode.ok;
+}
+
+export async function runInstall(options: GlobalOptions, context: InstallContext): Promise<number> {
+  checkTimeout(options.timeout);
+  const resolved = resolveAnswers({
+    set: options.set,
+    ...(options.preset === undefined ? {} : { preset: options.preset }),
+    ...(options.release === undefined ? {} : { release: options.release }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    cwd: context.cwd,
+  });
+  if (!options.yes && !options.dryRun) {
+    if (!context.interactive) throw notATerminal(resolved);
+    runWizard();
+  }
+  const missing = missingAnswers(resolved.answers, resolved.presetRequired);
+  if (missing.length > 0) {
+    throw new UsageError(`missing answers (with --yes nothing is asked): ${missing.map((answer) => answer.flag).join(' ')}`);
+  }
+  const specs = secretSpecs(resolved.answers);
+  checkSecretEnvironment(specs, context.env);
+  const values = toChartValues(resolved.answers);
+  if (options.dryRun) return dryRun(options, context, resolved, values);
+  const unprovided = missingSecretInputs(specs, context.env);
+  if (unprovided.length > 0) {
+    throw new UsageError(`missing passwords (with --yes nothing is asked): set ${unprovided.map((input) => input.env).join(' and ')} in the environment`);
+  }
+  return runInstallPipeline();
+}
+
+export async function run(options: GlobalOptions): Promise<number> {
+  return runInstall(options, defaultContext());
 }

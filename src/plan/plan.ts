@@ -1,0 +1,204 @@
+import { passwordSecrets, type PasswordSecret, type SecretEnvironment } from '../answers/secrets.js';
+import type { Answers } from '../answers/schema.js';
+import { savedAnswersSpec } from '../answers/saved.js';
+import type { ChartValues } from '../answers/to-values.js';
+import { chartFullname } from './chart.js';
+import type { ClusterView } from './cluster-view.js';
+import {
+  helmArgv,
+  kubectlArgv,
+  secretsStoreDriverCommands,
+  type KubeTarget,
+  type PlannedCommand,
+  type Tools,
+} from './commands.js';
+import { diffValues, type ValueChange } from './diff.js';
+import { plannedResources, plannedVolumes, type Manifest, type PlannedResource, type PlannedVolume } from './manifests.js';
+
+/** A Secret the release uses: by name and keys, never by value. */
+export interface PlannedSecret {
+  name: string;
+  namespace: string;
+  keys: string[];
+  /** Who provides it: this installer (from stdin), the Secrets Store CSI driver (synced), or you (must exist). */
+  providedBy: 'mlflow-install' | 'secrets-store-csi-driver' | 'existing';
+  /** Where each value comes from, in words. */
+  source: string;
+}
+
+export type PlanCluster =
+  | { consulted: false; note: string }
+  | { consulted: true; context?: string; releaseExists: boolean; namespaceExists?: boolean; valuesDiff: ValueChange[] };
+
+/** Everything an install would do, without doing any of it. */
+export interface Plan {
+  release: string;
+  namespace: string;
+  action: 'install' | 'upgrade' | 'unknown';
+  cluster: PlanCluster;
+  chart: { path: string; helm: string; helmVersion: string };
+  valuesFile: string;
+  secrets: PlannedSecret[];
+  volumes: PlannedVolume[];
+  resources: PlannedResource[];
+  commands: PlannedCommand[];
+  savedAnswers: { configMap: string; keys: readonly string[] };
+  /** Answers given but ignored, and other things worth saying. */
+  notes: string[];
+  equivalentCommand: string[];
+}
+
+export interface PlanInput {
+  answers: Answers;
+  values: ChartValues;
+  ignored: readonly string[];
+  valuesFile: string;
+  chart: string;
+  tools: Tools & { helmVersion: string };
+  kube: KubeTarget;
+  timeout: string;
+  manifests: readonly Manifest[];
+  cluster?: ClusterView;
+  env: SecretEnvironment;
+  equivalentCommand: string[];
+}
+
+function describeSource(secret: PasswordSecret, env: SecretEnvironment): string {
+  switch (secret.from) {
+    case 'installer':
+      return env[secret.input.env] !== undefined
+        ? `${secret.key}: from ${secret.input.env}`
+        : `${secret.key}: asked for at the prompt (or set ${secret.input.env})`;
+    case 'store':
+      return `${secret.key}: synced from the provider's ${secret.reference || '(reference not given)'}`;
+    case 'existing':
+      return `${secret.key}: must already be in the Secret`;
+  }
+}
+
+const providers: Record<PasswordSecret['from'], PlannedSecret['providedBy']> = {
+  installer: 'mlflow-install',
+  store: 'secrets-store-csi-driver',
+  existing: 'existing',
+};
+
+/** The Secrets by name, one entry per Secret with all its keys. */
+export function plannedSecrets(answers: Answers, env: SecretEnvironment): PlannedSecret[] {
+  const byName = new Map<string, PlannedSecret>();
+  for (const secret of passwordSecrets(answers)) {
+    const entry = byName.get(secret.secret);
+    if (entry) {
+      entry.keys.push(secret.key);
+      entry.source = `${entry.source}; ${describeSource(secret, env)}`;
+      continue;
+    }
+    byName.set(secret.secret, {
+      name: secret.secret,
+      namespace: answers.namespace,
+      keys: [secret.key],
+      providedBy: providers[secret.from],
+      source: describeSource(secret, env),
+    });
+  }
+  return [...byName.values()];
+}
+
+function plannedCluster(cluster: ClusterView | undefined, values: ChartValues): PlanCluster {
+  if (!cluster) return { consulted: false, note: 'the cluster was not consulted: whether this installs or upgrades is not known' };
+  return {
+    consulted: true,
+    ...(cluster.context ? { context: cluster.context } : {}),
+    releaseExists: cluster.releaseExists,
+    ...(cluster.namespaceExists === undefined ? {} : { namespaceExists: cluster.namespaceExists }),
+    valuesDiff: cluster.releaseExists ? diffValues(cluster.currentValues ?? {}, values) : [],
+  };
+}
+
+function commands(input: PlanInput): PlannedCommand[] {
+  const { answers, tools, kube, timeout, cluster } = input;
+  const { release, namespace } = answers;
+  const steps: PlannedCommand[] = [];
+  if (cluster?.namespaceExists !== true) {
+    steps.push({
+      step: 'namespace',
+      title: `Create the namespace ${namespace}`,
+      argv: kubectlArgv(tools, kube, ['create', 'namespace', namespace]),
+      when: cluster?.namespaceExists === false ? undefined : 'when the namespace is missing',
+    });
+  }
+  const created = plannedSecrets(answers, input.env).filter((secret) => secret.providedBy === 'mlflow-install');
+  if (created.length > 0) {
+    steps.push({
+      step: 'secrets',
+      title: `Create or update the Secret${created.length > 1 ? 's' : ''} ${created.map((secret) => secret.name).join(', ')}`,
+      argv: kubectlArgv(tools, kube, ['apply', '--server-side', '--field-manager', 'mlflow-install', '-f', '-'], namespace),
+      stdin: created.map((secret) => `Secret ${secret.name} (${secret.source})`).join('; '),
+    });
+  }
+  if (input.values.secrets.store.enabled && answers.secrets.provider !== 'kubernetes' && answers.secrets.installDriver && cluster?.secretsStoreDriverInstalled !== true) {
+    steps.push(...secretsStoreDriverCommands(tools, kube, answers.secrets.provider, timeout));
+  }
+  steps.push({
+    step: 'helm-upgrade',
+    title: `Install or upgrade the release ${release}`,
+    argv: helmArgv(tools, kube).upgradeInstall({ release, chart: input.chart, namespace, timeout, valuesFiles: [input.valuesFile] }),
+  });
+  const deployment = input.manifests.find((manifest) => manifest.kind === 'Deployment')?.metadata.name ?? chartFullname(release);
+  steps.push({
+    step: 'rollout',
+    title: `Wait for the rollout of deployment/${deployment}`,
+    argv: kubectlArgv(tools, kube, ['rollout', 'status', `deployment/${deployment}`, '--timeout', timeout], namespace),
+  });
+  steps.push({
+    step: 'pods-ready',
+    title: 'Wait until every server pod is Running and Ready',
+    argv: kubectlArgv(
+      tools,
+      kube,
+      ['wait', 'pod', '--for=condition=Ready', '--selector', `app.kubernetes.io/instance=${release},app.kubernetes.io/component=tracking-server`, '--timeout', timeout],
+      namespace,
+    ),
+  });
+  steps.push({ step: 'helm-test', title: 'Check /health with the chart test', argv: helmArgv(tools, kube).test(release, namespace, timeout) });
+  steps.push({
+    step: 'cluster-uid',
+    title: 'Read the cluster identity saved with the answers (the kube-system namespace UID)',
+    argv: kubectlArgv(tools, kube, ['get', 'namespace', 'kube-system', '--output', 'jsonpath={.metadata.uid}']),
+  });
+  const saved = savedAnswersSpec(answers);
+  steps.push({
+    step: 'save-answers',
+    title: `Save the answers with the release (ConfigMap ${saved.name})`,
+    argv: kubectlArgv(tools, kube, ['apply', '--server-side', '--field-manager', 'mlflow-install', '-f', '-'], namespace),
+    stdin: `ConfigMap ${saved.name} (${saved.keys.join(', ')})`,
+  });
+  return steps.map((step) => (step.when === undefined ? withoutWhen(step) : step));
+}
+
+function withoutWhen(step: PlannedCommand): PlannedCommand {
+  const { when: _when, ...rest } = step;
+  return rest;
+}
+
+export function buildPlan(input: PlanInput): Plan {
+  const { answers } = input;
+  const cluster = plannedCluster(input.cluster, input.values);
+  const saved = savedAnswersSpec(answers);
+  const notes = input.ignored.map((key) => `${key} is ignored with these answers`);
+  if (!input.cluster) notes.push('no cluster was contacted: preflight checks (access, StorageClass, IngressClass, CRDs) run at install time');
+  return {
+    release: answers.release,
+    namespace: answers.namespace,
+    action: input.cluster ? (input.cluster.releaseExists ? 'upgrade' : 'install') : 'unknown',
+    cluster,
+    chart: { path: input.chart, helm: input.tools.helm, helmVersion: input.tools.helmVersion },
+    valuesFile: input.valuesFile,
+    secrets: plannedSecrets(answers, input.env),
+    volumes: plannedVolumes(input.manifests),
+    resources: plannedResources(input.manifests),
+    commands: commands(input),
+    savedAnswers: { configMap: `${saved.namespace}/${saved.name}`, keys: saved.keys },
+    notes,
+    equivalentCommand: input.equivalentCommand,
+  };
+}
