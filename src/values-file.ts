@@ -17,7 +17,15 @@ export function valuesFileText(values: unknown, equivalentCommand: readonly stri
     '# The same answers without questions (database passwords, if any, from MLFLOW_DB_PASSWORD and MLFLOW_DB_MASTER_PASSWORD):',
     `#   ${shellCommand(equivalentCommand)}`,
   ];
-  return `${header.join('\n')}\n${stringify(values, { lineWidth: 0 })}`;
+  return `${header.join('\n')}\n${valuesYaml(values)}`;
+}
+
+/**
+ * YAML that helm reads back exactly: helm parses YAML 1.1, where a plain `n`, `yes` or `on` is a boolean,
+ * so every string is double-quoted and keys are quoted wherever 1.1 would misread them.
+ */
+export function valuesYaml(values: unknown): string {
+  return stringify(values, { version: '1.1', defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0 });
 }
 
 /** Writes the file readable by its owner only (0600), replacing it whole so no reader sees half of it. */
