@@ -52,7 +52,7 @@ const database = fc.constantFrom('postgres', 'mysql', 'mssql').chain((type) =>
       fc.constant({ enabled: false, masterUser: '', masterSecret: '' }),
       fc.record({ enabled: fc.constant(true), masterUser: sqlName, masterSecret: optional(dnsName, '') }),
     ),
-    secrets: fc.constantFrom('kubernetes', 'aws', 'azure', 'gcp', 'vault').chain((provider) =>
+    secrets: fc.constantFrom('kubernetes', 'aws', 'azure', 'gcp', 'vault').chain((provider): fc.Arbitrary<Record<string, unknown>> =>
       provider === 'kubernetes'
         ? fc.constant({ provider, installDriver: false, objects: { password: '', masterPassword: '' }, parameters: {} })
         : fc.record({
