@@ -22,7 +22,7 @@ const pipLog = join(realDir, 'pip.log');
 const aptLog = join(realDir, 'apt.log');
 
 /** Bump when what this script installs changes in a way the stamp key does not show. */
-const SETUP_REVISION = 1;
+const SETUP_REVISION = 2;
 
 function tail(text, lines = 15) {
   return String(text ?? '').trim().split('\n').slice(-lines).join('\n');
@@ -147,12 +147,24 @@ function pythonPackages(version) {
   return [`mlflow==${version}`, 'psycopg2-binary', 'pymysql', 'prometheus-flask-exporter'];
 }
 
+/**
+ * The Python the venv is made from. Debian's /usr/bin/python3 first: it lives in world-readable folders, so
+ * the venv also runs as the chart's non-root UID (a pyenv Python under /root does not); else python3 on PATH.
+ */
+function basePython() {
+  const candidates = [...new Set(['/usr/bin/python3', which('python3')].filter((p) => p && existsSync(p)))];
+  for (const candidate of candidates) {
+    if (run(candidate, ['-c', 'import venv, ensurepip, sys; assert sys.version_info >= (3, 10)']).ok) return candidate;
+  }
+  return undefined;
+}
+
 function setupPython(version, log) {
-  const python = which('python3');
-  if (!python) return { ok: false, reason: 'no python3 on PATH to create the virtual environment' };
+  const python = basePython();
+  if (!python) return { ok: false, reason: 'no python3 (>= 3.10, with the venv and ensurepip modules) to create the virtual environment' };
   const packages = pythonPackages(version);
   rmSync(venvDir, { recursive: true, force: true });
-  log(`real: python3 -m venv .cache/real/venv`);
+  log(`real: ${python} -m venv .cache/real/venv`);
   const venv = run(python, ['-m', 'venv', venvDir]);
   if (!venv.ok) return { ok: false, reason: `creating the virtual environment failed: ${venv.reason}` };
   log(`real: pip install ${packages.join(' ')} (about two minutes on a cold cache; log in .cache/real/pip.log)`);
@@ -200,7 +212,7 @@ export async function setupReal({ log }) {
     log(`real: FAILED: ${reason}`);
     return;
   }
-  const key = { revision: SETUP_REVISION, mlflow: version, packages: pythonPackages(version), venv: venvDir };
+  const key = { revision: SETUP_REVISION, mlflow: version, packages: pythonPackages(version), venv: venvDir, base: basePython() ?? null };
   const stamp = readJson(stampFile);
   const previous = readJson(statusFile);
   if (
