@@ -60,8 +60,8 @@ export function parsePreset(name: string, label: string, text: string): Preset {
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const firstError = document.errors[0];
   if (firstError) {
-    const position = firstError.linePos?.[0];
-    const at = position ? ` at line ${position.line}, column ${position.col}` : '';
+    const before = text.slice(0, firstError.pos[0]).split('\n');
+    const at = ` at line ${before.length}, column ${(before.at(-1) ?? '').length + 1}`;
     throw new UsageError(`${label}: not valid YAML${at} (${firstError.message.split('\n')[0]}); expected a YAML map of answers`);
   }
   const content: unknown = document.toJS();
