@@ -1,4 +1,4 @@
-import { answerFields, fieldByKey, resolveKey, valueAt } from './fields.js';
+import { answerFields, flagFor, resolveKey, valueAt } from './fields.js';
 import { defaultOrigin, problem, type Origin } from './origin.js';
 import { passwordSecrets } from './secrets.js';
 import { referenceFormats, requiredParameters } from './secrets-store.js';
@@ -103,9 +103,7 @@ export interface MissingAnswer {
 }
 
 function missing(key: string): MissingAnswer {
-  const resolved = resolveKey(key);
-  const field = resolved?.field ?? fieldByKey(key);
-  return { key, description: field?.description ?? '', flag: `--set ${key}=...` };
+  return { key, description: resolveKey(key)?.field.description ?? '', flag: flagFor(key) };
 }
 
 /** Required answers that are empty: what `--yes` cannot take a default for. `presetRequired` adds a preset's own. */

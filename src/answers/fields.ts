@@ -113,3 +113,16 @@ export function isGroupKey(key: string): boolean {
 export function defaultAnswers(): Answers {
   return AnswersSchema.parse({});
 }
+
+/** The flag that gives an answer: `--set backend.type=file|postgres|mysql|mssql`, `--release NAME`, ... */
+export function flagFor(key: string): string {
+  if (key === 'release') return '--release NAME';
+  if (key === 'namespace') return '--namespace NAME';
+  const resolved = resolveKey(key);
+  if (!resolved || resolved.entry !== undefined) return `--set ${key}=...`;
+  const { field } = resolved;
+  if (field.kind === 'enum') return `--set ${key}=${field.options.join('|')}`;
+  if (field.kind === 'boolean') return `--set ${key}=true|false`;
+  if (field.kind === 'map') return `--set ${key}.NAME=VALUE`;
+  return `--set ${key}=...`;
+}

@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
-import { answerFields, isGroupKey, resolveKey, type AnswerField } from './fields.js';
+import { answerFields, fieldByKey, isGroupKey, resolveKey, type AnswerField } from './fields.js';
 import { badValue, isPasswordLikeKey, problem, type Origin } from './origin.js';
 import { AnswersSchema, type Answers } from './schema.js';
 
@@ -75,7 +75,7 @@ export function layerFromDocument(document: unknown, label: string, ignoredKeys:
       const path = [...prefix, name];
       const key = path.join('.');
       if (prefix.length === 0 && ignoredKeys.includes(name)) continue;
-      const field = answerFields.find((candidate) => candidate.key === key);
+      const field = fieldByKey(key);
       if (field) {
         layer.set(key, { value: checkedValue(field, value, origin), origin });
       } else if (isGroupKey(key)) {
@@ -151,7 +151,7 @@ export function layerFromNameFlags(flags: { release?: string; namespace?: string
     const value = flags[key];
     if (value === undefined) continue;
     const origin: Origin = { kind: 'flag', text: `${flag} ${value}` };
-    const field = answerFields.find((candidate) => candidate.key === key);
+    const field = fieldByKey(key);
     if (!field) continue;
     const given = sets.get(key);
     if (given && given.value !== value) {

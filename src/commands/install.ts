@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { equivalentCommand } from '../answers/command-line.js';
 import { missingAnswers, unansweredQuestions } from '../answers/consistency.js';
-import { fieldByKey } from '../answers/fields.js';
+import { fieldByKey, flagFor } from '../answers/fields.js';
 import { mergeLayers } from '../answers/layers.js';
 import { resolveAnswers, type ResolvedAnswers } from '../answers/resolve.js';
 import { checkSecretEnvironment, missingSecretInputs, secretSpecs, type SecretEnvironment } from '../answers/secrets.js';
@@ -35,16 +35,6 @@ function defaultContext(): InstallContext {
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     cwd: process.cwd(),
   };
-}
-
-function flagFor(key: string): string {
-  if (key === 'release') return '--release NAME';
-  if (key === 'namespace') return '--namespace NAME';
-  const field = fieldByKey(key);
-  if (field?.kind === 'enum') return `--set ${key}=${field.options.join('|')}`;
-  if (field?.kind === 'boolean') return `--set ${key}=true|false`;
-  if (field?.kind === 'map') return `--set ${key}.NAME=VALUE`;
-  return `--set ${key}=...`;
 }
 
 /** Outside a terminal no question can be asked: say which ones would have been, and how to answer them. */

@@ -123,7 +123,7 @@ function commands(input: PlanInput): PlannedCommand[] {
       step: 'namespace',
       title: `Create the namespace ${namespace}`,
       argv: kubectlArgv(tools, kube, ['create', 'namespace', namespace]),
-      when: cluster?.namespaceExists === false ? undefined : 'when the namespace is missing',
+      ...(cluster?.namespaceExists === false ? {} : { when: 'when the namespace is missing' }),
     });
   }
   const created = plannedSecrets(answers, input.env).filter((secret) => secret.providedBy === 'mlflow-install');
@@ -172,12 +172,7 @@ function commands(input: PlanInput): PlannedCommand[] {
     argv: kubectlArgv(tools, kube, ['apply', '--server-side', '--field-manager', 'mlflow-install', '-f', '-'], namespace),
     stdin: `ConfigMap ${saved.name} (${saved.keys.join(', ')})`,
   });
-  return steps.map((step) => (step.when === undefined ? withoutWhen(step) : step));
-}
-
-function withoutWhen(step: PlannedCommand): PlannedCommand {
-  const { when: _when, ...rest } = step;
-  return rest;
+  return steps;
 }
 
 export function buildPlan(input: PlanInput): Plan {
