@@ -141,6 +141,20 @@ export function layerFromSetFlags(flags: readonly string[]): AnswerLayer {
   return layer;
 }
 
+/**
+ * One answer typed as text (a wizard prompt, a `--set` value), checked like `--set` checks it: the value
+ * as its field wants it, or a UsageError `<key>: expected <what is accepted>`.
+ */
+export function answerFromText(key: string, text: string): unknown {
+  const resolved = resolveKey(key);
+  if (!resolved) throw unknownKey(key, key);
+  const origin: Origin = { kind: 'flag', text: key };
+  const value = parseSetValue(resolved.field, resolved.entry, text);
+  if (resolved.entry === undefined) return checkedValue(resolved.field, value, origin);
+  checkedValue(resolved.field, { [resolved.entry]: value }, origin);
+  return value;
+}
+
 /** `--release` / `--namespace`: the same answers as `--set release=`, named by their own flag. */
 export function layerFromNameFlags(flags: { release?: string; namespace?: string }, sets: AnswerLayer): AnswerLayer {
   const layer: AnswerLayer = new Map();

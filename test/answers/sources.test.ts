@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { layerFromSetFlags } from '../../src/answers/layers.js';
+import { answerFromText, layerFromSetFlags } from '../../src/answers/layers.js';
 import { resolveAnswers } from '../../src/answers/resolve.js';
 import { parseSavedAnswers, savedAnswersConfigMap, savedAnswersSpec } from '../../src/answers/saved.js';
 
@@ -157,5 +157,14 @@ describe('combinations', () => {
   it('notes answers the others make irrelevant instead of refusing them', () => {
     const resolved = resolveAnswers({ set: ['backend.db.host=db', 'ingress.host=mlflow.example.com'] });
     expect(resolved.ignored).toEqual(['backend.db.host', 'ingress.host']);
+  });
+});
+
+describe('answerFromText (for the wizard)', () => {
+  it('checks one typed answer with the schema and says what is accepted', () => {
+    expect(answerFromText('backend.db.port', '6543')).toBe(6543);
+    expect(answerFromText('serviceAccount.annotations.iam.gke.io/gcp-service-account', 'sa@p.iam.gserviceaccount.com')).toBe('sa@p.iam.gserviceaccount.com');
+    expect(() => answerFromText('backend.db.port', 'x')).toThrow('backend.db.port: expected an integer from 1 to 65535');
+    expect(() => answerFromText('namespace', 'Bad')).toThrow(/^namespace: expected a DNS-1123 label/);
   });
 });
