@@ -1,0 +1,326 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import {
+  configMapSchema,
+  crdSchema,
+  deploymentSchema,
+  eventSchema,
+  ingressClassSchema,
+  namespaceSchema,
+  podSchema,
+  pvcSchema,
+  secretSchema,
+  storageClassSchema,
+  type ConfigMap,
+  type CustomResourceDefinition,
+  type Deployment,
+  type IngressClass,
+  type KubeEvent,
+  type Namespace,
+  type PersistentVolumeClaim,
+  type Pod,
+  type SecretSummary,
+  type StorageClass,
+} from './k8s.js';
+import { CommandFailedError, type CommandRunner, type RunResult } from './runner.js';
+import { kubectlTool, runTool } from './tool-errors.js';
+
+export interface KubectlOptions {
+  binary: string;
+  context?: string;
+  kubeconfig?: string;
+  /** The namespace namespaced calls use unless told otherwise. */
+  namespace: string;
+}
+
+export interface ClusterIdentity {
+  context: string;
+  server: string;
+  /** The context's default namespace, if it has one. */
+  namespace?: string;
+}
+
+export interface Versions {
+  client: string;
+  server: string;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  allNamespaces?: boolean;
+  selector?: string;
+  fieldSelector?: string;
+}
+
+export interface LogOptions {
+  container?: string;
+  tail?: number;
+  previous?: boolean;
+}
+
+export interface DeleteOptions {
+  namespace?: string;
+  /** Wait until the objects are gone (kubectl's default); false returns as soon as deletion is accepted. */
+  wait?: boolean;
+  timeout?: string;
+}
+
+export interface RunPodOptions {
+  name: string;
+  image: string;
+  /** The container's command as an argv array, e.g. ['nc', '-z', '-w', '5', 'db.internal', '5432']. */
+  command: readonly string[];
+  namespace?: string;
+  /** How long the pod may take to start and finish, e.g. "60s". */
+  timeout: string;
+  labels?: Readonly<Record<string, string>>;
+  annotations?: Readonly<Record<string, string>>;
+}
+
+export interface PodRunOutcome {
+  succeeded: boolean;
+  exitCode: number;
+  /** What the container printed, and kubectl's own words when it could not run it. */
+  output: string;
+}
+
+const QUICK_TIMEOUT_MS = 30_000;
+const WAIT_MARGIN_MS = 30_000;
+
+const versionSchema = z.object({
+  clientVersion: z.object({ gitVersion: z.string() }),
+  serverVersion: z.object({ gitVersion: z.string() }).optional(),
+});
+
+const configViewSchema = z.object({
+  'current-context': z.string().optional(),
+  contexts: z
+    .array(z.object({ name: z.string(), context: z.object({ cluster: z.string(), namespace: z.string().optional() }) }))
+    .nullish(),
+  clusters: z.array(z.object({ name: z.string(), cluster: z.object({ server: z.string() }) })).nullish(),
+});
+
+function listSchema<T>(item: z.ZodType<T>) {
+  return z.object({ items: z.array(item).default([]) });
+}
+
+function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  const parsed = schema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`unexpected ${what} from kubectl: ${parsed.error.issues[0]?.message ?? 'bad shape'}`);
+  return parsed.data;
+}
+
+/** Waiting commands get kubectl's own timeout plus a margin, so kubectl reports the timeout itself. */
+function waitTimeoutMs(timeout: string): number {
+  const ms = parseDuration(timeout);
+  if (ms === undefined) throw new Error(`not a duration: ${JSON.stringify(timeout)} (e.g. 90s, 5m)`);
+  return ms + WAIT_MARGIN_MS;
+}
+
+/** kubectl, always aimed at the chosen kubeconfig, context and namespace. */
+export class Kubectl {
+  readonly binary: string;
+  readonly namespace: string;
+  private readonly globalFlags: string[];
+
+  constructor(
+    private readonly runner: CommandRunner,
+    options: KubectlOptions,
+  ) {
+    this.binary = options.binary;
+    this.namespace = options.namespace;
+    this.globalFlags = [
+      ...(options.context ? ['--context', options.context] : []),
+      ...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []),
+    ];
+  }
+
+  /** argv for a subcommand: its words, then the namespace (when it is namespaced), then context and kubeconfig. */
+  args(words: readonly string[], namespace?: string | 'all'): string[] {
+    const scope = namespace === undefined ? [] : namespace === 'all' ? ['--all-namespaces'] : ['--namespace', namespace];
+    return [...words, ...scope, ...this.globalFlags];
+  }
+
+  private run(args: string[], options: { timeoutMs?: number; input?: string; acceptExitCodes?: number[] } = {}): Promise<RunResult> {
+    return runTool(this.runner, kubectlTool, {
+      file: this.binary,
+      args,
+      timeoutMs: options.timeoutMs ?? QUICK_TIMEOUT_MS,
+      input: options.input,
+      acceptExitCodes: options.acceptExitCodes,
+    });
+  }
+
+  async currentContext(): Promise<string> {
+    return (await this.run(this.args(['config', 'current-context']))).stdout.trim();
+  }
+
+  /** The context in use and its API server, from the kubeconfig alone (no cluster call). */
+  async identity(): Promise<ClusterIdentity> {
+    const view = parse(configViewSchema, (await this.run(this.args(['config', 'view', '--minify', '-o', 'json']))).stdout, 'config');
+    const context = view.contexts?.[0];
+    const cluster = view.clusters?.find((candidate) => candidate.name === context?.context.cluster);
+    if (context === undefined || cluster === undefined) throw new Error('the kubeconfig has no usable context');
+    return { context: context.name, server: cluster.cluster.server, namespace: context.context.namespace };
+  }
+
+  /** Client and server versions; fails when the API server cannot be reached. */
+  async versions(): Promise<Versions> {
+    const text = (await this.run(this.args(['version', '-o', 'json']))).stdout;
+    const version = parse(versionSchema, text, 'version');
+    if (version.serverVersion === undefined) throw new Error('kubectl printed no server version: the API server did not answer');
+    return { client: version.clientVersion.gitVersion, server: version.serverVersion.gitVersion };
+  }
+
+  /** `kubectl auth can-i VERB RESOURCE`: true for "yes", false for "no". */
+  async canI(verb: string, resource: string, namespace: string | undefined = this.namespace): Promise<boolean> {
+    const result = await this.run(this.args(['auth', 'can-i', verb, resource], namespace), { acceptExitCodes: [1] });
+    const answer = result.stdout.trim().split('\n').at(-1)?.trim();
+    if (answer === 'yes') return true;
+    if (answer === 'no' || answer?.startsWith('no -')) return false;
+    throw new CommandFailedError(
+      `kubectl auth can-i ${verb} ${resource} failed: ${result.stderr.trim().split('\n').at(-1) ?? 'no answer'}`,
+      result.command,
+      result.exitCode,
+      result.stderr.trim().split('\n').slice(-20),
+      result.stdout,
+    );
+  }
+
+  private async list<T>(resource: string, item: z.ZodType<T>, options: ListOptions = {}): Promise<T[]> {
+    const scope = options.allNamespaces ? 'all' : options.namespace;
+    const args = this.args(
+      [
+        'get',
+        resource,
+        ...(options.selector ? ['--selector', options.selector] : []),
+        ...(options.fieldSelector ? ['--field-selector', options.fieldSelector] : []),
+        '-o',
+        'json',
+      ],
+      scope,
+    );
+    return parse(listSchema(item), (await this.run(args)).stdout, resource).items;
+  }
+
+  private async getOne<T>(resource: string, name: string, item: z.ZodType<T>, namespace?: string): Promise<T | undefined> {
+    const result = await this.run(this.args(['get', resource, name, '--ignore-not-found', '-o', 'json'], namespace));
+    return result.stdout.trim() === '' ? undefined : parse(item, result.stdout, resource);
+  }
+
+  namespaces(): Promise<Namespace[]> {
+    return this.list('namespaces', namespaceSchema);
+  }
+
+  namespaceNamed(name: string): Promise<Namespace | undefined> {
+    return this.getOne('namespace', name, namespaceSchema);
+  }
+
+  storageClasses(): Promise<StorageClass[]> {
+    return this.list('storageclasses', storageClassSchema);
+  }
+
+  ingressClasses(): Promise<IngressClass[]> {
+    return this.list('ingressclasses', ingressClassSchema);
+  }
+
+  /** A CustomResourceDefinition by its full name, e.g. servicemonitors.monitoring.coreos.com. */
+  crd(name: string): Promise<CustomResourceDefinition | undefined> {
+    return this.getOne('customresourcedefinition', name, crdSchema);
+  }
+
+  pods(options: ListOptions = {}): Promise<Pod[]> {
+    return this.list('pods', podSchema, { namespace: this.namespace, ...options });
+  }
+
+  events(options: ListOptions = {}): Promise<KubeEvent[]> {
+    return this.list('events', eventSchema, { namespace: this.namespace, ...options });
+  }
+
+  deployments(options: ListOptions = {}): Promise<Deployment[]> {
+    return this.list('deployments', deploymentSchema, { namespace: this.namespace, ...options });
+  }
+
+  persistentVolumeClaims(options: ListOptions = {}): Promise<PersistentVolumeClaim[]> {
+    return this.list('persistentvolumeclaims', pvcSchema, { namespace: this.namespace, ...options });
+  }
+
+  /** Names and types only: Secret data is never read. */
+  secrets(options: ListOptions = {}): Promise<SecretSummary[]> {
+    return this.list('secrets', secretSchema, { namespace: this.namespace, ...options });
+  }
+
+  configMaps(options: ListOptions = {}): Promise<ConfigMap[]> {
+    return this.list('configmaps', configMapSchema, { namespace: this.namespace, ...options });
+  }
+
+  /** Server-side apply of manifests given on stdin (how Secrets reach the cluster: never in argv). */
+  apply(manifests: string, namespace: string = this.namespace): Promise<RunResult> {
+    return this.run(this.args(['apply', '--server-side', '--field-manager', 'mlflow-install', '-f', '-'], namespace), {
+      input: manifests,
+    });
+  }
+
+  createNamespace(name: string): Promise<RunResult> {
+    return this.run(this.args(['create', 'namespace', name]));
+  }
+
+  /** Waits for the Deployment's rollout; kubectl fails with "timed out waiting for the condition" past the timeout. */
+  rolloutStatus(deployment: string, timeout: string, namespace: string = this.namespace): Promise<RunResult> {
+    return this.run(this.args(['rollout', 'status', `deployment/${deployment}`, '--timeout', timeout], namespace), {
+      timeoutMs: waitTimeoutMs(timeout),
+    });
+  }
+
+  async logs(pod: string, options: LogOptions = {}, namespace: string = this.namespace): Promise<string> {
+    const words = [
+      'logs',
+      pod,
+      ...(options.container ? ['--container', options.container] : []),
+      ...(options.tail === undefined ? [] : ['--tail', String(options.tail)]),
+      ...(options.previous ? ['--previous'] : []),
+    ];
+    return (await this.run(this.args(words, namespace))).stdout;
+  }
+
+  /** Deletes named objects, or those matching a label selector; absent ones are not an error. */
+  delete(resource: string, target: readonly string[] | { selector: string }, options: DeleteOptions = {}): Promise<RunResult> {
+    const which = Array.isArray(target) ? [...target] : ['--selector', (target as { selector: string }).selector];
+    const timeout = options.timeout ?? '60s';
+    const words = ['delete', resource, ...which, '--ignore-not-found', `--wait=${options.wait ?? true}`, '--timeout', timeout];
+    return this.run(this.args(words, options.namespace ?? this.namespace), { timeoutMs: waitTimeoutMs(timeout) });
+  }
+
+  /**
+   * Runs a command in a short-lived pod and removes it. Sidecar injection is switched off for it: a mesh
+   * sidecar would keep the pod running after the command ends.
+   */
+  async runPod(options: RunPodOptions): Promise<PodRunOutcome> {
+    const labels = { 'sidecar.istio.io/inject': 'false', ...options.labels };
+    const annotations = { 'linkerd.io/inject': 'disabled', ...options.annotations };
+    const words = [
+      'run',
+      options.name,
+      '--image',
+      options.image,
+      '--restart=Never',
+      '--rm',
+      '--attach',
+      '--quiet',
+      `--pod-running-timeout=${options.timeout}`,
+      '--labels',
+      Object.entries(labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(','),
+      ...Object.entries(annotations).flatMap(([key, value]) => ['--annotations', `${key}=${value}`]),
+    ];
+    const args = [...this.args(words, options.namespace ?? this.namespace), '--command', '--', ...options.command];
+    try {
+      const result = await this.run(args, { timeoutMs: 2 * waitTimeoutMs(options.timeout) });
+      return { succeeded: true, exitCode: 0, output: result.stdout };
+    } catch (error) {
+      if (!(error instanceof CommandFailedError) || error.exitCode === undefined) throw error;
+      return { succeeded: false, exitCode: error.exitCode, output: [error.stdout.trim(), ...error.stderrTail].filter(Boolean).join('\n') };
+    }
+  }
+}
