@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { answerFields, fieldByKey, isGroupKey, resolveKey, type AnswerField } from './fields.js';
-import { badValue, isPasswordLikeKey, problem, type Origin } from './origin.js';
+import { badValue, isPasswordLikeKey, problem, where, type Origin } from './origin.js';
 import { AnswersSchema, type Answers } from './schema.js';
 
 /** The answers one source gives, by field key, each already checked against its field. */
@@ -16,9 +16,11 @@ export interface MergedAnswers {
 const passwordEnv = (key: string): string => (/master/i.test(key) ? 'MLFLOW_DB_MASTER_PASSWORD' : 'MLFLOW_DB_PASSWORD');
 
 function passwordRefused(where: string, key: string): UsageError {
+  const instead = key.startsWith('backend.')
+    ? `type it at the prompt or set ${passwordEnv(key)}`
+    : 'keep it in the secret store or a Kubernetes Secret and give its name instead';
   return new UsageError(
-    `${where}: a password is never taken from flags or files (it would stay in shell history, process lists and files); ` +
-      `type it at the prompt or set ${passwordEnv(key)}`,
+    `${where}: a password is never taken from flags or files (it would stay in shell history, process lists and files); ${instead}`,
   );
 }
 
@@ -52,7 +54,15 @@ function unknownKey(where: string, key: string): UsageError {
 /** Checks a value against its field; a map's bad entry is named by its own key. */
 function checkedValue(field: AnswerField, value: unknown, origin: Origin): unknown {
   const result = field.schema.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) {
+    // A map entry named like a password would put a secret into the values file: refused like any password.
+    const secretEntry = field.kind === 'map' ? Object.keys(result.data as object).find((entry) => isPasswordLikeKey(entry)) : undefined;
+    if (secretEntry !== undefined) {
+      const key = `${field.key}.${secretEntry}`;
+      throw passwordRefused(origin.kind === 'flag' ? origin.text : `${where(origin, key)}`, key);
+    }
+    return result.data;
+  }
   const issue = result.error.issues[0];
   if (field.kind !== 'map' || !issue || issue.path.length === 0) throw badValue(origin, field.key, value, field.accepts);
   const entry = String(issue.path[0]);

@@ -168,3 +168,10 @@ describe('answerFromText (for the wizard)', () => {
     expect(() => answerFromText('namespace', 'Bad')).toThrow(/^namespace: expected a DNS-1123 label/);
   });
 });
+
+describe('secrets in map answers', () => {
+  it('refuses a provider parameter or annotation named like a password or token', () => {
+    expect(() => layerFromSetFlags(['secrets.parameters.vaultToken=s.abcdef'])).toThrow(/^--set secrets\.parameters\.vaultToken=\.\.\.: a password is never taken/);
+    expect(() => resolveAnswers({ preset: presetFile('secrets:\n  parameters:\n    dbPassword: x\n') })).toThrow(/secrets\.parameters\.dbPassword: a password is never taken/);
+  });
+});
