@@ -1,0 +1,155 @@
+// Server options of the chart, on a real MLflow server (file backend): Prometheus metrics, the Host
+// header check from the ingress hosts, extraArgs that reach the server, and a bad one that fails loudly.
+import { readdirSync } from 'node:fs';
+import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { deploymentOf, helmUnavailable, render } from './chart.js';
+import { requireParts } from './env.js';
+import { LocalCluster, type LocalPod } from './pod.js';
+import { freePort, groupProcesses, httpRequest, stopAll } from './procs.js';
+import { serverContainerName, startServer, type RunningServer } from './server.js';
+
+let cluster: LocalCluster | undefined;
+afterEach(async () => {
+  await cluster?.cleanup();
+  cluster = undefined;
+  await stopAll();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function needs(context: TestContext): void {
+  requireParts(context, 'python');
+  const noHelm = helmUnavailable();
+  if (noHelm) context.skip(noHelm);
+}
+
+/** Render, make the cluster, run the server pod's init containers: the pod, ready for its server. */
+async function serverPod(values: Record<string, unknown>): Promise<LocalPod> {
+  const { manifests } = await render(values);
+  cluster = new LocalCluster(manifests);
+  const pod = cluster.pod(deploymentOf(manifests));
+  await pod.runInitContainers(180_000);
+  return pod;
+}
+
+async function serve(values: Record<string, unknown>): Promise<{ pod: LocalPod; server: RunningServer }> {
+  const pod = await serverPod(values);
+  return { pod, server: await startServer(pod) };
+}
+
+const searchPath = '/api/2.0/mlflow/experiments/search?max_results=5';
+
+describe('chart server options on a real MLflow server', () => {
+  it('prometheus.expose: /metrics answers with MLflow metrics, written to the mounted metrics directory, where the scrape annotations point', async (context) => {
+    needs(context);
+    const { pod, server } = await serve({ prometheus: { expose: true }, extraArgs: { workers: 1 } });
+    const annotations = ((pod.workload.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations ?? {});
+    const httpPort = (pod.container(serverContainerName(pod)).ports ?? []).find((p) => p.name === 'http')?.containerPort;
+    expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics', 'prometheus.io/port': String(httpPort) });
+
+    // Some traffic to count, then the metrics.
+    for (let i = 0; i < 3; i++) expect((await httpRequest(server.port, searchPath)).status).toBe(200);
+    const metrics = await httpRequest(server.port, '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/^# TYPE mlflow_http_request_total counter$/m);
+    const total = /^mlflow_http_request_total\{[^}]*status="200"[^}]*\} (\d+(?:\.\d+)?)$/m.exec(metrics.body);
+    expect(total, `a request counter with status 200 in:\n${metrics.body.slice(0, 2000)}`).not.toBeNull();
+    expect(Number(total?.[1])).toBeGreaterThanOrEqual(3);
+
+    // The exporter keeps its multiprocess files in the directory the chart mounts for it.
+    const prepared = server.prepared;
+    const metricsArg = prepared.args.find((arg) => arg.startsWith('--expose-prometheus'));
+    expect(metricsArg, 'the server gets --expose-prometheus').toBeDefined();
+    const metricsDir = (metricsArg ?? '').replace(/^--expose-prometheus=?/, '') || prepared.args[prepared.args.indexOf('--expose-prometheus') + 1] || '';
+    expect(Object.values(prepared.mounts), `the metrics directory ${metricsDir} is a mounted volume`).toContain(metricsDir);
+    expect(readdirSync(metricsDir).filter((file) => file.endsWith('.db')).length, 'multiprocess metric files').toBeGreaterThan(0);
+  }, 240_000);
+
+  it('ingress host: a request with that Host is served, the service names too, an unlisted Host gets 403', async (context) => {
+    needs(context);
+    const host = 'mlflow.example.com';
+    const { server } = await serve({
+      ingress: { enabled: true, hosts: [{ host, paths: [{ path: '/', pathType: 'Prefix' }] }] },
+      extraArgs: { workers: 1 },
+    });
+    for (const accepted of [host, `${host}:443`, 'mlflow.mlflow.svc.cluster.local:5000', 'mlflow:5000', `127.0.0.1:${server.port}`]) {
+      const response = await httpRequest(server.port, searchPath, { host: accepted });
+      expect(response.status, `Host: ${accepted}`).toBe(200);
+    }
+    const created = await httpRequest(server.port, '/api/2.0/mlflow/experiments/create', {
+      method: 'POST',
+      host,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'through-the-ingress' }),
+    });
+    expect(created.status, created.body).toBe(200);
+
+    for (const rejected of ['evil.example.net', `${host}.evil.example.net`, 'example.com']) {
+      const response = await httpRequest(server.port, searchPath, { host: rejected });
+      expect(response.status, `Host: ${rejected}`).toBe(403);
+    }
+    // The probes' path is exempt from the check (the kubelet sends the pod IP as Host).
+    expect((await httpRequest(server.port, '/health', { host: 'evil.example.net' })).status).toBe(200);
+
+    // Without the ingress, that host is not allowed.
+    const { manifests } = await render({ extraArgs: { workers: 1 } });
+    const args = (deploymentOf(manifests).spec as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec.containers.flatMap((c) => c.args ?? []);
+    const allowed = args.find((arg) => arg.startsWith('--allowed-hosts'));
+    expect(allowed, 'the server gets --allowed-hosts').toBeDefined();
+    expect((allowed ?? '').split(/[=,]/)).not.toContain(host);
+  }, 240_000);
+
+  it('extraArgs reach the server: workers: 2 runs two uvicorn workers', async (context) => {
+    needs(context);
+    const { server } = await serve({ extraArgs: { workers: 2 } });
+    expect(server.prepared.args).toContain('--workers=2');
+    // The second worker may come up after /health first answers.
+    const deadline = Date.now() + 60_000;
+    const started = (): number => (server.proc.output().match(/Started server process/g) ?? []).length;
+    while (started() < 2 && Date.now() < deadline) await sleep(250);
+    await sleep(1_000);
+    expect(started(), `uvicorn worker start lines in:\n${server.proc.output().slice(-3000)}`).toBe(2);
+    const processes = groupProcesses(server.proc.pid);
+    const uvicorn = processes.find((p) => p.argv.includes('uvicorn') && p.argv.includes('--workers'));
+    expect(uvicorn, `a uvicorn parent among ${JSON.stringify(processes.map((p) => p.argv.slice(0, 4)))}`).toBeDefined();
+    expect(uvicorn?.argv[(uvicorn?.argv.indexOf('--workers') ?? 0) + 1]).toBe('2');
+    const workers = processes.filter((p) => p.ppid === uvicorn?.pid && p.argv.some((a) => a.includes('multiprocessing.spawn')) && !p.argv.some((a) => a.includes('resource_tracker')));
+    expect(workers).toHaveLength(2);
+  }, 240_000);
+
+  it('a bad extraArgs flag makes the server exit non-zero with the error in its output, never serving', async (context) => {
+    needs(context);
+    const pod = await serverPod({ extraArgs: { 'no-such-flag': 'x' } });
+    const port = await freePort();
+    const { proc } = pod.start(serverContainerName(pod), { listenPort: port });
+    const exit = await proc.wait(60_000);
+    expect(exit.code, proc.output()).not.toBe(0);
+    expect(exit.code).not.toBeNull();
+    expect(proc.output()).toMatch(/No such option:? '?--no-such-flag/);
+    await expect(httpRequest(port, '/health', { timeoutMs: 2_000 })).rejects.toThrow();
+  }, 240_000);
+
+  it('extraArgs gunicorn-opts (an option MLflow refuses next to --allowed-hosts) is refused by the chart, or the server serves', async (context) => {
+    needs(context);
+    // The chart always passes --allowed-hosts; MLflow accepts that only with its default uvicorn server.
+    const values = { extraArgs: { 'gunicorn-opts': '--timeout 120' } };
+    const rendered = await render(values).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    if (rendered !== undefined) {
+      expect(rendered, 'helm refuses it, naming the key').toMatch(/gunicorn-opts/);
+      return;
+    }
+    const pod = await serverPod(values);
+    const port = await freePort();
+    const { proc } = pod.start(serverContainerName(pod), { listenPort: port });
+    const deadline = Date.now() + 120_000;
+    let status = 0;
+    while (proc.running() && Date.now() < deadline && status !== 200) {
+      status = await httpRequest(port, '/health', { timeoutMs: 2_000 }).then((r) => r.status, () => 0);
+      if (status !== 200) await sleep(250);
+    }
+    expect(status, `the chart renders extraArgs.gunicorn-opts, and the server it starts does not serve: ${proc.describe()}`).toBe(200);
+  }, 240_000);
+});
