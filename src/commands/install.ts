@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { equivalentCommand } from '../answers/command-line.js';
 import { missingAnswers, unansweredQuestions } from '../answers/consistency.js';
 import { fieldByKey, flagFor } from '../answers/fields.js';
@@ -61,15 +61,13 @@ function runInstallPipeline(): never {
   throw new UsageError('the install pipeline is not available in this version yet; use --dry-run to write the values file and see the plan');
 }
 
-function absolute(path: string, cwd: string): string {
-  return isAbsolute(path) ? path : resolve(cwd, path);
-}
-
 /** The chart to install: the bundled one, or --chart (as given, for the commands shown). */
 function chartPath(options: GlobalOptions, cwd: string): string {
   if (options.chart === undefined) return bundledChartDir;
-  if (!existsSync(join(absolute(options.chart, cwd), 'Chart.yaml'))) {
-    throw new UsageError(`--chart ${options.chart}: no Chart.yaml there; expected the directory of the mlflow chart`);
+  const path = resolve(cwd, options.chart);
+  const packaged = options.chart.endsWith('.tgz') && existsSync(path);
+  if (!packaged && !existsSync(join(path, 'Chart.yaml'))) {
+    throw new UsageError(`--chart ${options.chart}: no Chart.yaml there; expected the directory (or .tgz) of the mlflow chart`);
   }
   return options.chart;
 }
@@ -90,13 +88,13 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
   };
   const command = equivalentCommand(answers, flags, resolved.preset ? mergeLayers([resolved.preset.layer]).answers : undefined);
   const valuesFile = options.valuesFile;
-  writeValuesFile(absolute(valuesFile, context.cwd), valuesFileText(values, command));
+  writeValuesFile(resolve(context.cwd, valuesFile), valuesFileText(values, command));
   const rendered = await renderWithHelm({
     helm: options.helm,
-    chart: absolute(chart, context.cwd),
+    chart: resolve(context.cwd, chart),
     release: answers.release,
     namespace: answers.namespace,
-    valuesFile: absolute(valuesFile, context.cwd),
+    valuesFile: resolve(context.cwd, valuesFile),
   });
   const plan = buildPlan({
     answers,

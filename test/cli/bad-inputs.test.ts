@@ -66,7 +66,7 @@ const table: BadInput[] = [
   { name: 'provider reference in the wrong format', args: [...db, '--set', 'backend.type=postgres', '--set', 'secrets.provider=gcp', '--set', 'secrets.objects.password=my pass'], hidden: 'my pass', message: /^--set secrets\.objects\.password=\.\.\.: expected a Secret Manager version name: projects\/PROJECT\/secrets\/SECRET\/versions\/VERSION/ },
   { name: 'missing answers with --yes', args: ['--yes', '--preset', 'postgres'], message: 'missing answers (with --yes nothing is asked): --set backend.db.host=...' },
   { name: 'bad --timeout', args: ['--timeout', 'soon'], message: '--timeout soon: expected a duration such as 90s, 5m or 1h' },
-  { name: '--chart without a chart', args: ['--chart', './empty'], files: { 'empty/README': '' }, message: '--chart ./empty: no Chart.yaml there; expected the directory of the mlflow chart' },
+  { name: '--chart without a chart', args: ['--chart', './empty'], files: { 'empty/README': '' }, message: '--chart ./empty: no Chart.yaml there; expected the directory (or .tgz) of the mlflow chart' },
   { name: '--values-file in a missing directory', args: ['--values-file', './missing/values.yaml'], message: /^--values-file .*missing\/values\.yaml: cannot write it \(ENOENT\); expected a writable file path$/ },
 ];
 

@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Plan } from '../../src/plan/plan.js';
-import { toolSet } from '../helpers/tools.js';
+import { repoRoot, toolSet } from '../helpers/tools.js';
 import { presetMinimums } from '../plan/preset-minimums.js';
 import { cliEnv, ensureBuilt, runCli, scratchDir } from './cli.js';
 
@@ -111,6 +112,19 @@ describe.skipIf(helm3.unavailable !== undefined || helm4.unavailable !== undefin
     expect(result.stderr).not.toContain('backend.db.host=');
     expect(result.stderr).not.toContain('backend.db.name=');
     expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('--chart takes a chart directory or a packaged .tgz, shown as given', async () => {
+    const cwd = scratchDir();
+    execFileSync(helm3.helm, ['package', join(repoRoot, 'charts', 'mlflow'), '--destination', cwd]);
+    const packaged = readdirSync(cwd).find((file) => file.endsWith('.tgz')) ?? '';
+    for (const chart of [join(repoRoot, 'charts', 'mlflow'), `./${packaged}`]) {
+      const result = await runCli(['--dry-run', '--yes', '--json', '--chart', chart], { cwd });
+      expect(result.code, result.stderr).toBe(0);
+      const plan = JSON.parse(result.stdout) as Plan;
+      expect(plan.chart.path).toBe(chart);
+      expect(plan.commands.find((command) => command.step === 'helm-upgrade')?.argv).toContain(chart);
+    }
   });
 
   it('`presets` lists the six presets, one line each', async () => {
