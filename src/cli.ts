@@ -114,4 +114,3 @@ export async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-process.exitCode = await main(process.argv);

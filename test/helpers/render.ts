@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+import { valuesYaml } from '../../src/values-file.js';
 import { chartDir, type ToolSet } from './tools.js';
 
 const execFileAsync = promisify(execFile);
@@ -35,7 +36,8 @@ export interface RenderOptions {
 export async function renderChart(tools: ToolSet, values: unknown, options: RenderOptions = {}): Promise<RenderResult> {
   const dir = mkdtempSync(join(tmpdir(), 'mlflow-render-'));
   const valuesFile = join(dir, 'values.yaml');
-  writeFileSync(valuesFile, stringify(values ?? {}));
+  // The same YAML the wizard writes: helm reads YAML 1.1, where a bare n or yes is a boolean.
+  writeFileSync(valuesFile, valuesYaml(values ?? {}));
   const args = [
     'template',
     options.release ?? 'mlflow',
