@@ -31,14 +31,16 @@ export function parseHelmVersion(output: string): HelmVersion | undefined {
 /** A helm this program cannot drive: what was found, what is needed, where to get it. */
 export class UnsupportedHelmError extends Error {
   override readonly name = 'UnsupportedHelmError';
+  readonly problem: string;
+  readonly remedy = `Get it from ${HELM_INSTALL_URL} and put it first on PATH, or point --helm at it.`;
+
   constructor(
     readonly binary: string,
     readonly found: string,
   ) {
-    super(
-      `${binary} is helm ${found}; mlflow-install needs helm 3.${MINIMUM_HELM3_MINOR} or later, or helm 4. ` +
-        `Get it from ${HELM_INSTALL_URL} and put it first on PATH, or point --helm at it.`,
-    );
+    const problem = `${binary} is helm ${found}; mlflow-install needs helm 3.${MINIMUM_HELM3_MINOR} or later, or helm 4`;
+    super(`${problem}. Get it from ${HELM_INSTALL_URL} and put it first on PATH, or point --helm at it.`);
+    this.problem = problem;
   }
 }
 

@@ -164,6 +164,12 @@ export class Kubectl {
     return { context: context.name, server: cluster.cluster.server, namespace: context.context.namespace };
   }
 
+  /** The client's own version: needs no cluster. */
+  async clientVersion(): Promise<string> {
+    const text = (await this.run(this.args(['version', '--client', '-o', 'json']))).stdout;
+    return parse(versionSchema, text, 'version').clientVersion.gitVersion;
+  }
+
   /** Client and server versions; fails when the API server cannot be reached. */
   async versions(): Promise<Versions> {
     const text = (await this.run(this.args(['version', '-o', 'json']))).stdout;

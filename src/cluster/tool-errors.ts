@@ -26,6 +26,10 @@ export const kubectlTool: ToolDescription = {
 /** helm or kubectl cannot be run at the path given. */
 export class ToolNotFoundError extends Error {
   override readonly name = 'ToolNotFoundError';
+  /** What is wrong, and what to do about it: the message is the two together. */
+  readonly problem: string;
+  readonly remedy: string;
+
   constructor(
     readonly tool: ToolDescription,
     readonly binary: string,
@@ -33,7 +37,10 @@ export class ToolNotFoundError extends Error {
   ) {
     const where = binary.includes('/') ? `at ${binary}` : `on PATH (looked for "${binary}")`;
     const problem = reason === 'missing' ? `${tool.name} was not found ${where}` : `${binary} is not executable`;
-    super(`${problem}. Install ${tool.wanted} (${tool.installUrl}), or point ${tool.flag} at it, e.g. ${tool.flag} /usr/local/bin/${tool.name}.`);
+    const remedy = `Install ${tool.wanted} (${tool.installUrl}), or point ${tool.flag} at it, e.g. ${tool.flag} /usr/local/bin/${tool.name}.`;
+    super(`${problem}. ${remedy}`);
+    this.problem = problem;
+    this.remedy = remedy;
   }
 }
 

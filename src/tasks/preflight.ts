@@ -1,0 +1,423 @@
+import { detectHelmVersion, Helm, UnsupportedHelmError, type KubeAccess } from '../cluster/helm.js';
+import { isDefaultIngressClass, isDefaultStorageClass, type Namespace } from '../cluster/k8s.js';
+import type { ClusterIdentity, Kubectl } from '../cluster/kubectl.js';
+import { CommandFailedError, type CommandRunner } from '../cluster/runner.js';
+import { ToolNotFoundError } from '../cluster/tool-errors.js';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: CheckId;
+  title: string;
+  status: CheckStatus;
+  /** One line: what was found. */
+  detail: string;
+  /** What to do about it, for warn and fail. */
+  fix?: string;
+}
+
+export type CheckId =
+  | 'kubectl'
+  | 'helm'
+  | 'context'
+  | 'api'
+  | 'permissions'
+  | 'storage-class'
+  | 'ingress-class'
+  | 'service-monitor'
+  | 'secret-provider'
+  | 'mesh'
+  | 'database';
+
+export type SecretsProvider = 'kubernetes' | 'aws' | 'azure' | 'gcp' | 'vault';
+
+/** What the checks need to know about the install; deliberately narrower than the Answers. */
+export interface PreflightInput {
+  namespace: string;
+  backend: 'file' | 'postgres' | 'mysql' | 'mssql';
+  /** Present when the chart will claim a volume (the file backend, or artifacts kept by the server). */
+  volume?: { storageClass?: string };
+  /** Present when ingress is on. */
+  ingress?: { className?: string };
+  serviceMonitor: boolean;
+  secrets: { provider: SecretsProvider; installDriver: boolean };
+  /** Present when a database backs the store: checked from inside the cluster. */
+  database?: { host: string; port: number };
+  autoscaling?: boolean;
+}
+
+export interface PreflightContext {
+  runner: CommandRunner;
+  kubectl: Kubectl;
+  helmBinary: string;
+  kube: KubeAccess;
+  /** The image of the short-lived pod that checks the database port. */
+  probeImage?: string;
+}
+
+export type MeshInjection = 'istio' | 'linkerd';
+
+/** What the later steps learn from the checks besides pass and fail. */
+export interface PreflightFindings {
+  helm?: Helm;
+  identity?: ClusterIdentity;
+  namespaceExists?: boolean;
+  mesh?: MeshInjection;
+  installSecretsDriver?: boolean;
+}
+
+export interface PreflightCheck {
+  id: CheckId;
+  title: string;
+  /** Checks that need the API server: skipped, not failed, when it does not answer. */
+  needsCluster: boolean;
+  run(): Promise<CheckResult>;
+}
+
+export interface PreflightReport {
+  checks: CheckResult[];
+  findings: PreflightFindings;
+  ok: boolean;
+}
+
+export const SERVICE_MONITOR_CRD = 'servicemonitors.monitoring.coreos.com';
+export const SECRET_PROVIDER_CLASS_CRD = 'secretproviderclasses.secrets-store.csi.x-k8s.io';
+const DEFAULT_PROBE_IMAGE = 'busybox:1.36';
+
+/** The (verb, resource) pairs the install needs in the namespace, from what the chart will create. */
+export function requiredPermissions(input: PreflightInput): [string, string][] {
+  const creates = [
+    'deployments.apps',
+    'services',
+    'serviceaccounts',
+    'secrets',
+    'pods',
+    ...(input.volume ? ['persistentvolumeclaims'] : []),
+    ...(input.database ? ['jobs.batch'] : []),
+    ...(input.ingress ? ['ingresses.networking.k8s.io'] : []),
+    ...(input.serviceMonitor ? ['servicemonitors.monitoring.coreos.com'] : []),
+    ...(input.secrets.provider !== 'kubernetes' ? ['secretproviderclasses.secrets-store.csi.x-k8s.io'] : []),
+    ...(input.autoscaling ? ['horizontalpodautoscalers.autoscaling'] : []),
+  ];
+  // helm keeps its release records in Secrets of the namespace.
+  return [...creates.map((resource): [string, string] => ['create', resource]), ['list', 'secrets']];
+}
+
+function result(id: CheckId, title: string, status: CheckStatus, detail: string, fix?: string): CheckResult {
+  return fix === undefined ? { id, title, status, detail } : { id, title, status, detail, fix };
+}
+
+/** The error's own words: what is wrong with a tool, or the failing command's last line. */
+function reason(error: unknown): string {
+  if (error instanceof ToolNotFoundError || error instanceof UnsupportedHelmError) return error.problem;
+  if (error instanceof CommandFailedError) return error.stderrTail.at(-1) ?? error.summary;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function remedyFor(error: unknown, otherwise: string): string {
+  return error instanceof ToolNotFoundError || error instanceof UnsupportedHelmError ? error.remedy : otherwise;
+}
+
+function meshOf(namespace: Namespace): MeshInjection | undefined {
+  const labels = namespace.metadata.labels ?? {};
+  const annotations = namespace.metadata.annotations ?? {};
+  if (labels['istio-injection'] === 'enabled' || labels['istio.io/rev'] !== undefined) return 'istio';
+  if (annotations['linkerd.io/inject'] === 'enabled' || labels['linkerd.io/inject'] === 'enabled') return 'linkerd';
+  return undefined;
+}
+
+/**
+ * Every check the install needs before it changes anything, each independent of the others so they can
+ * run at once. `findings` fills in as they finish.
+ */
+export function preflightChecks(context: PreflightContext, input: PreflightInput, findings: PreflightFindings = {}): PreflightCheck[] {
+  const { kubectl } = context;
+  const namespace = input.namespace;
+  const namespaceLookup = once(() => kubectl.namespaceNamed(namespace));
+  const checks: PreflightCheck[] = [
+    {
+      id: 'kubectl',
+      title: 'kubectl',
+      needsCluster: false,
+      async run() {
+        try {
+          return result('kubectl', 'kubectl', 'pass', `kubectl ${await kubectl.clientVersion()}`);
+        } catch (error) {
+          return result('kubectl', 'kubectl', 'fail', reason(error), remedyFor(error, 'Check that the binary --kubectl names is kubectl and runs.'));
+        }
+      },
+    },
+    {
+      id: 'helm',
+      title: 'helm',
+      needsCluster: false,
+      async run() {
+        try {
+          const version = await detectHelmVersion(context.runner, context.helmBinary);
+          findings.helm = new Helm(context.runner, context.helmBinary, version, context.kube);
+          return result('helm', 'helm', 'pass', `helm ${version.text}`);
+        } catch (error) {
+          return result('helm', 'helm', 'fail', reason(error), remedyFor(error, 'Check that the binary --helm names is helm and runs.'));
+        }
+      },
+    },
+    {
+      id: 'context',
+      title: 'kube context',
+      needsCluster: false,
+      async run() {
+        try {
+          const identity = await kubectl.identity();
+          findings.identity = identity;
+          return result('context', 'kube context', 'pass', `${identity.context} (API server ${identity.server})`);
+        } catch (error) {
+          return result(
+            'context',
+            'kube context',
+            'fail',
+            `no kube context: ${reason(error)}`,
+            'Choose a context with `kubectl config use-context NAME` or --context NAME, and point --kubeconfig (or KUBECONFIG) at your kubeconfig.',
+          );
+        }
+      },
+    },
+    {
+      id: 'api',
+      title: 'API server',
+      needsCluster: false,
+      async run() {
+        try {
+          const versions = await kubectl.versions();
+          return result('api', 'API server', 'pass', `Kubernetes ${versions.server} answers`);
+        } catch (error) {
+          return result(
+            'api',
+            'API server',
+            'fail',
+            `the API server did not answer: ${reason(error)}`,
+            'Check that the cluster is running and reachable from here (VPN, network, credentials): `kubectl get namespaces` must work with this context.',
+          );
+        }
+      },
+    },
+    {
+      id: 'permissions',
+      title: 'permissions',
+      needsCluster: true,
+      async run() {
+        const existing = await namespaceLookup();
+        findings.namespaceExists = existing !== undefined;
+        const wanted = requiredPermissions(input);
+        const answers = await Promise.all(wanted.map(([verb, resource]) => kubectl.canI(verb, resource, namespace)));
+        const missing = wanted.filter((_, index) => !answers[index]).map(([verb, resource]) => `${verb} ${resource}`);
+        if (existing === undefined && !(await kubectl.canI('create', 'namespaces', undefined))) missing.unshift('create namespaces (cluster-wide)');
+        if (missing.length === 0) return result('permissions', 'permissions', 'pass', `may create everything the chart needs in ${namespace}`);
+        return result(
+          'permissions',
+          'permissions',
+          'fail',
+          `not allowed in ${namespace}: ${missing.join(', ')}`,
+          `Ask a cluster admin for these permissions in namespace ${namespace} (a Role bound to you), or use a context that has them.`,
+        );
+      },
+    },
+    {
+      id: 'mesh',
+      title: 'service mesh',
+      needsCluster: true,
+      async run() {
+        const existing = await namespaceLookup();
+        if (existing === undefined) return result('mesh', 'service mesh', 'pass', `namespace ${namespace} does not exist yet: it will be created, without mesh injection`);
+        const mesh = meshOf(existing);
+        findings.mesh = mesh;
+        if (mesh === undefined) return result('mesh', 'service mesh', 'pass', `no Istio or Linkerd injection on ${namespace}`);
+        const name = mesh === 'istio' ? 'Istio' : 'Linkerd';
+        return result('mesh', 'service mesh', 'pass', `${name} injects sidecars in ${namespace}: the chart's Jobs are annotated so that they still finish`);
+      },
+    },
+  ];
+
+  if (input.volume) checks.push(storageClassCheck(kubectl, input.volume.storageClass));
+  if (input.ingress) checks.push(ingressClassCheck(kubectl, input.ingress.className));
+  if (input.serviceMonitor) checks.push(serviceMonitorCheck(kubectl));
+  if (input.secrets.provider !== 'kubernetes') checks.push(secretProviderCheck(kubectl, input.secrets, findings));
+  if (input.database) checks.push(databaseCheck(context, input.database, namespaceLookup));
+  return checks;
+}
+
+function storageClassCheck(kubectl: Kubectl, wanted: string | undefined): PreflightCheck {
+  const title = 'storage class';
+  return {
+    id: 'storage-class',
+    title,
+    needsCluster: true,
+    async run() {
+      const classes = await kubectl.storageClasses();
+      const names = classes.map((c) => c.metadata.name);
+      const available = names.length > 0 ? `this cluster has: ${names.join(', ')}` : 'this cluster has none';
+      if (wanted !== undefined) {
+        if (names.includes(wanted)) return result('storage-class', title, 'pass', `StorageClass ${wanted} exists`);
+        return result('storage-class', title, 'fail', `StorageClass ${wanted} does not exist (${available})`, 'Choose an existing class with --set backend.volume.storageClass=NAME.');
+      }
+      const defaults = classes.filter(isDefaultStorageClass).map((c) => c.metadata.name);
+      if (defaults.length > 0) return result('storage-class', title, 'pass', `the volume uses the default StorageClass ${defaults[0]}`);
+      return result(
+        'storage-class',
+        title,
+        'fail',
+        `no default StorageClass: the volume's claim would stay Pending (${available})`,
+        names.length > 0
+          ? `Name one with --set backend.volume.storageClass=${names[0]}, or make one the default: kubectl patch storageclass ${names[0]} -p '{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}'.`
+          : 'Install a volume provisioner (your cloud\'s CSI driver, or local-path-provisioner on a test cluster), or use a database backend with artifacts in a bucket.',
+      );
+    },
+  };
+}
+
+function ingressClassCheck(kubectl: Kubectl, wanted: string | undefined): PreflightCheck {
+  const title = 'ingress class';
+  return {
+    id: 'ingress-class',
+    title,
+    needsCluster: true,
+    async run() {
+      const classes = await kubectl.ingressClasses();
+      const names = classes.map((c) => c.metadata.name);
+      if (names.length === 0) {
+        return result(
+          'ingress-class',
+          title,
+          'fail',
+          'no IngressClass: this cluster has no ingress controller',
+          'Install an ingress controller (e.g. ingress-nginx) first, or turn ingress off with --set ingress.enabled=false and use port-forward.',
+        );
+      }
+      if (wanted !== undefined) {
+        if (names.includes(wanted)) return result('ingress-class', title, 'pass', `IngressClass ${wanted} exists`);
+        return result('ingress-class', title, 'fail', `IngressClass ${wanted} does not exist (this cluster has: ${names.join(', ')})`, `Choose one with --set ingress.className=${names[0]}.`);
+      }
+      const defaults = classes.filter(isDefaultIngressClass).map((c) => c.metadata.name);
+      if (defaults.length > 0) return result('ingress-class', title, 'pass', `the ingress uses the default IngressClass ${defaults[0]}`);
+      return result(
+        'ingress-class',
+        title,
+        'warn',
+        `no default IngressClass (this cluster has: ${names.join(', ')})`,
+        `Name the class with --set ingress.className=${names[0]}, or the ingress may be ignored by every controller.`,
+      );
+    },
+  };
+}
+
+function serviceMonitorCheck(kubectl: Kubectl): PreflightCheck {
+  const title = 'ServiceMonitor CRD';
+  return {
+    id: 'service-monitor',
+    title,
+    needsCluster: true,
+    async run() {
+      if (await kubectl.crd(SERVICE_MONITOR_CRD)) return result('service-monitor', title, 'pass', `${SERVICE_MONITOR_CRD} is installed`);
+      return result(
+        'service-monitor',
+        title,
+        'fail',
+        `${SERVICE_MONITOR_CRD} is not installed: the Prometheus Operator is missing`,
+        'Install the Prometheus Operator (e.g. kube-prometheus-stack) first, or turn the ServiceMonitor off with --set prometheus.serviceMonitor=false (the /metrics endpoint and its scrape annotations stay).',
+      );
+    },
+  };
+}
+
+function secretProviderCheck(kubectl: Kubectl, secrets: PreflightInput['secrets'], findings: PreflightFindings): PreflightCheck {
+  const title = 'Secrets Store CSI driver';
+  return {
+    id: 'secret-provider',
+    title,
+    needsCluster: true,
+    async run() {
+      const installed = (await kubectl.crd(SECRET_PROVIDER_CLASS_CRD)) !== undefined;
+      findings.installSecretsDriver = !installed && secrets.installDriver;
+      if (installed) return result('secret-provider', title, 'pass', `${SECRET_PROVIDER_CLASS_CRD} is installed`);
+      if (secrets.installDriver) {
+        return result('secret-provider', title, 'pass', `the driver is missing: it will be installed in kube-system with the ${secrets.provider} provider`);
+      }
+      return result(
+        'secret-provider',
+        title,
+        'fail',
+        `${SECRET_PROVIDER_CLASS_CRD} is not installed, and installing the driver was not asked for`,
+        'Let mlflow-install install the Secrets Store CSI driver and provider, install them yourself (https://secrets-store-csi-driver.sigs.k8s.io/getting-started/installation), or use --set secrets.provider=kubernetes.',
+      );
+    },
+  };
+}
+
+// What kubectl prints when the check pod itself could not run, rather than the port not answering.
+const podCouldNotRun = /timed out waiting|ImagePull|ErrImage|unable to (?:create|attach)|forbidden/i;
+
+function databaseCheck(context: PreflightContext, database: { host: string; port: number }, namespaceLookup: () => Promise<Namespace | undefined>): PreflightCheck {
+  const title = 'database';
+  const address = `${database.host}:${database.port}`;
+  return {
+    id: 'database',
+    title,
+    needsCluster: true,
+    async run() {
+      const namespace = (await namespaceLookup()) === undefined ? 'default' : context.kubectl.namespace;
+      const outcome = await context.kubectl.runPod({
+        name: `mlflow-install-db-check-${Date.now().toString(36)}`,
+        image: context.probeImage ?? DEFAULT_PROBE_IMAGE,
+        command: ['nc', '-z', '-w', '5', database.host, String(database.port)],
+        namespace,
+        timeout: '90s',
+      });
+      if (outcome.succeeded) return result('database', title, 'pass', `${address} answers from inside the cluster`);
+      const said = outcome.output.split('\n').filter(Boolean).at(0) ?? `exit ${outcome.exitCode}`;
+      if (podCouldNotRun.test(outcome.output)) {
+        return result('database', title, 'warn', `could not run the check pod in ${namespace}: ${said}`, `Make sure ${address} is reachable from the cluster; the server waits for it at start.`);
+      }
+      return result(
+        'database',
+        title,
+        'fail',
+        `${address} did not answer from inside the cluster: ${said}`,
+        'Check the host name and port, that the database is running, and that its firewall or security group lets the cluster\'s nodes in.',
+      );
+    },
+  };
+}
+
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= load());
+}
+
+/**
+ * Runs every check at once. When the API server does not answer, the checks that need it say "not checked"
+ * instead of repeating the same connection error.
+ */
+export async function runPreflight(
+  context: PreflightContext,
+  input: PreflightInput,
+  onResult?: (result: CheckResult) => void,
+): Promise<PreflightReport> {
+  const findings: PreflightFindings = {};
+  const checks = preflightChecks(context, input, findings);
+  const settled = await Promise.all(
+    checks.map(async (check) => {
+      try {
+        return await check.run();
+      } catch (error) {
+        return result(check.id, check.title, 'fail', reason(error));
+      }
+    }),
+  );
+  const clusterDown = settled.some((r) => (r.id === 'api' || r.id === 'context' || r.id === 'kubectl') && r.status === 'fail');
+  const checksResults = settled.map((r, index) =>
+    clusterDown && checks[index]?.needsCluster && r.status === 'fail'
+      ? result(r.id, r.title, 'skip', 'not checked: the cluster did not answer')
+      : r,
+  );
+  for (const r of checksResults) onResult?.(r);
+  return { checks: checksResults, findings, ok: checksResults.every((r) => r.status !== 'fail') };
+}
