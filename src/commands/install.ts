@@ -51,9 +51,18 @@ function notATerminal(resolved: ResolvedAnswers): UsageError {
   );
 }
 
-/** The interactive questions come with the wizard (a later step); until then only --yes and --dry-run run. */
-function runWizard(): never {
-  throw new UsageError('the interactive wizard is not available in this version yet; pass --yes (with --preset and --set) or --dry-run');
+/**
+ * The interactive questions (src/wizard, imported only when a person is there to answer them). The answers,
+ * the typed passwords (in memory, as environment-like entries) and the choice: install, or values and plan only.
+ */
+async function runWizard(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers) {
+  const { runWizard: askQuestions } = await import('../wizard/run.js');
+  const outcome = await askQuestions(options, context, resolved);
+  return {
+    options: outcome.action === 'plan' ? { ...options, dryRun: true } : options,
+    context: { ...context, env: outcome.env },
+    resolved: outcome.resolved,
+  };
 }
 
 /** The real install (preflight, Secrets, helm, rollout, checks) comes with the install pipeline. */
@@ -116,7 +125,7 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
 
 export async function runInstall(options: GlobalOptions, context: InstallContext): Promise<number> {
   checkTimeout(options.timeout);
-  const resolved = resolveAnswers({
+  let resolved = resolveAnswers({
     set: options.set,
     ...(options.preset === undefined ? {} : { preset: options.preset }),
     ...(options.release === undefined ? {} : { release: options.release }),
@@ -125,7 +134,7 @@ export async function runInstall(options: GlobalOptions, context: InstallContext
   });
   if (!options.yes && !options.dryRun) {
     if (!context.interactive) throw notATerminal(resolved);
-    runWizard();
+    ({ options, context, resolved } = await runWizard(options, context, resolved));
   }
   const missing = missingAnswers(resolved.answers, resolved.presetRequired);
   if (missing.length > 0) {

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { CancelledError } from '../../src/errors.js';
+import { answer, startWizard } from './scripted-terminal.js';
+
+const enter = {};
+
+describe('the questions: file backend (the local default)', () => {
+  it('takes every default with enter, offers the cluster StorageClasses, and chooses values and plan only', async () => {
+    const { terminal, said, outcome } = startWizard({ cluster: { storageClasses: [{ name: 'standard', isDefault: true, by: 'rancher.io/local-path' }, { name: 'fast-ssd', isDefault: false }] } });
+    await answer(terminal, 'Release name (mlflow)', enter);
+    await answer(terminal, 'Namespace (mlflow)', enter);
+    await answer(terminal, '❯ file: SQLite on a persistent volume', enter);
+    await answer(terminal, 'Volume size (10Gi)', enter);
+    const storage = await answer(terminal, "the cluster's default (standard)", { down: 2 });
+    expect(storage.screen()).toContain('fast-ssd');
+    await answer(terminal, "on the server's volume", enter);
+    await answer(terminal, 'Expose MLflow through an Ingress? (y/N)', enter);
+    await answer(terminal, 'Expose Prometheus metrics on /metrics? (y/N)', enter);
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    expect(result.action).toBe('plan');
+    expect(result.resolved.answers.backend).toMatchObject({ type: 'file', volume: { size: '10Gi', storageClass: 'fast-ssd' } });
+    expect(result.resolved.answers.artifacts).toMatchObject({ root: '', serve: true });
+    expect(said.join('\n')).toContain('No release mlflow in namespace mlflow yet: this is a new install.');
+    expect(said.join('\n')).toMatch(/StorageClass of the volume +fast-ssd +\(you\)/);
+    expect(said.join('\n')).toContain('npx mlflow-install --yes --set backend.volume.storageClass=fast-ssd');
+  });
+
+  it('asks again, with the schema message, when a typed value is refused', async () => {
+    const { terminal, outcome } = startWizard();
+    const release = await terminal.next();
+    release.type('My_Release');
+    release.press('enter');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(release.flat()).toContain('> release: expected a DNS-1123 label of at most 53 characters');
+    for (let i = 0; i < 'My_Release'.length; i += 1) release.press('backspace');
+    release.type('tracking');
+    release.press('enter');
+    await answer(terminal, 'Namespace (mlflow)', { type: 'ml' });
+    await answer(terminal, 'Backend store', enter);
+    const size = await terminal.next();
+    size.type('lots');
+    size.press('enter');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(size.flat()).toContain('backend.volume.size: expected a Kubernetes quantity greater than zero, e.g. 10Gi or 500Mi');
+    for (let i = 0; i < 4; i += 1) size.press('backspace');
+    size.type('20Gi');
+    size.press('enter');
+    await answer(terminal, 'StorageClass', enter);
+    await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', enter);
+    const result = await outcome;
+    expect(result.action).toBe('install');
+    expect(result.resolved.answers).toMatchObject({ release: 'tracking', namespace: 'ml', backend: { volume: { size: '20Gi' } } });
+  });
+
+  it('falls back to free text, and says why, when the cluster cannot be read', async () => {
+    const { terminal, said, outcome } = startWizard({ cluster: { failing: 'kubectl failed (exit 1): The connection to the server 10.0.0.1:6443 was refused' } });
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'Backend store', enter);
+    await answer(terminal, 'Volume size', enter);
+    await answer(terminal, 'StorageClass (empty: the cluster default)', { type: 'gp3' });
+    await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Ingress', { type: 'y' });
+    await answer(terminal, 'Ingress host', { type: 'mlflow.example.com' });
+    await answer(terminal, 'IngressClass (empty: the cluster default)', enter);
+    await answer(terminal, 'Serve the Ingress over HTTPS?', enter);
+    await answer(terminal, 'Prometheus', { type: 'y' });
+    await answer(terminal, 'Create a ServiceMonitor?', { type: 'n' });
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    const text = said.join('\n');
+    expect(text).toContain('Could not look for an earlier install of mlflow in mlflow: kubectl failed (exit 1): The connection to the server 10.0.0.1:6443 was refused');
+    expect(text).toContain('No list of StorageClasses: kubectl failed (exit 1): The connection to the server 10.0.0.1:6443 was refused. Type the name instead.');
+    expect(text).toContain('No list of IngressClasses');
+    expect(text).toContain('Could not check for the ServiceMonitor CRD');
+    expect(result.resolved.answers.backend.volume.storageClass).toBe('gp3');
+    expect(result.resolved.answers.ingress).toMatchObject({ enabled: true, host: 'mlflow.example.com', className: '' });
+    expect(result.resolved.answers.prometheus).toEqual({ expose: true, serviceMonitor: false });
+  });
+});
+
+describe('the questions: a database backend', () => {
+  it('postgres typed by hand: a refused host corrected, the password masked and handed over in memory', async () => {
+    const { terminal, said, outcome } = startWizard();
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'Backend store', { down: 1 });
+    await answer(terminal, 'Volume size', enter);
+    await answer(terminal, 'StorageClass', enter);
+    const host = await terminal.next();
+    expect(host.screen()).toContain('Database host');
+    host.type('db host');
+    host.press('enter');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(host.flat()).toContain('backend.db.host: expected a host name or IPv4 address, e.g. db.example.internal');
+    for (let i = 0; i < 'db host'.length; i += 1) host.press('backspace');
+    host.type('db.internal');
+    host.press('enter');
+    await answer(terminal, 'Database port (5432)', enter);
+    const name = await terminal.next();
+    name.press('enter');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(name.flat()).toContain('backend.db.name: required; expected a database name');
+    name.type('mlflow');
+    name.press('enter');
+    await answer(terminal, 'Database user', { type: 'tracker' });
+    await answer(terminal, '❯ type it now (masked', enter);
+    const secret = await terminal.next();
+    expect(secret.kind).toBe('password');
+    secret.type('s3cr3t-Pa55');
+    expect(secret.screen()).toContain('Password of tracker ***********');
+    expect(secret.output()).not.toContain('s3cr3t-Pa55');
+    secret.press('enter');
+    await answer(terminal, 'TLS to the database', { down: 4 });
+    await answer(terminal, 'Create the database and its user first? (y/N)', enter);
+    await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', enter);
+    const result = await outcome;
+    expect(result.resolved.answers.backend).toMatchObject({ type: 'postgres', db: { host: 'db.internal', name: 'mlflow', user: 'tracker', sslMode: 'require', existingSecret: '' } });
+    expect(result.resolved.answers.backend.db.port).toBe(5432);
+    expect(result.env.MLFLOW_DB_PASSWORD).toBe('s3cr3t-Pa55');
+    const text = said.join('\n');
+    expect(text).toMatch(/Database password +\*\*\*\* \(into Secret mlflow-mlflow-db\) +\(you\)/);
+    expect(text).not.toContain('s3cr3t-Pa55');
+    expect(terminal.transcript.join('\n')).not.toContain('s3cr3t-Pa55');
+  });
+
+  it('an existing Secret instead of a password, and the database created first with a typed master password', async () => {
+    const { terminal, outcome } = startWizard({ inputs: { set: ['backend.type=mysql', 'backend.db.host=mysql.internal'] } });
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'Volume size', enter);
+    await answer(terminal, 'StorageClass', enter);
+    await answer(terminal, 'Database port (3306)', enter);
+    await answer(terminal, 'Database name', { type: 'mlflow' });
+    await answer(terminal, 'Database user', { type: 'mlflow' });
+    await answer(terminal, 'Password of the database user', { down: 1 });
+    await answer(terminal, 'Existing Secret with the password', { type: 'mlflow-db-credentials' });
+    const tls = await answer(terminal, 'TLS to the database', enter);
+    expect(tls.screen()).not.toContain('verify-ca');
+    await answer(terminal, 'Create the database and its user first?', { type: 'y' });
+    await answer(terminal, 'Master user', { type: 'admin' });
+    await answer(terminal, 'Password of the master user', enter);
+    const master = await terminal.next();
+    expect(master.screen()).toContain('Password of admin');
+    master.type('M4ster!');
+    master.press('enter');
+    await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    expect(result.resolved.answers.backend).toMatchObject({
+      type: 'mysql',
+      db: { host: 'mysql.internal', existingSecret: 'mlflow-db-credentials' },
+      createDatabase: { enabled: true, masterUser: 'admin', masterSecret: '' },
+    });
+    expect(result.env).toEqual({ MLFLOW_DB_MASTER_PASSWORD: 'M4ster!' });
+  });
+
+  it('a password already in MLFLOW_DB_PASSWORD is not asked for', async () => {
+    const { terminal, outcome } = startWizard({ inputs: { set: ['backend.type=postgres', 'backend.db.host=db', 'backend.db.name=mlflow', 'backend.db.user=mlflow', 'backend.db.port=5432'] }, env: { MLFLOW_DB_PASSWORD: 'from-env' } });
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'Volume size', enter);
+    await answer(terminal, 'StorageClass', enter);
+    await answer(terminal, 'from MLFLOW_DB_PASSWORD, already set', enter);
+    await answer(terminal, 'TLS to the database', enter);
+    await answer(terminal, 'Create the database', enter);
+    await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    expect(result.env).toEqual({ MLFLOW_DB_PASSWORD: 'from-env' });
+  });
+});
+
+describe('the questions: cancelling', () => {
+  it('Ctrl-C at a question is a cancellation with the one line to show', async () => {
+    const { terminal, outcome } = startWizard();
+    await answer(terminal, 'Release name', enter);
+    const namespace = await terminal.next();
+    namespace.press('ctrl-c');
+    await expect(outcome).rejects.toThrow(CancelledError);
+    await expect(outcome).rejects.toThrow(/^Cancelled, nothing was changed$/);
+  });
+
+  it('Cancel at the summary too', async () => {
+    const { terminal, outcome } = startWizard({ inputs: { preset: 'local' } });
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'StorageClass', enter);
+    await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', { down: 3 });
+    await expect(outcome).rejects.toThrow('Cancelled, nothing was changed');
+  });
+
+});
