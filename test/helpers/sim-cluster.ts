@@ -194,34 +194,29 @@ export class SimCluster {
     writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 1));
     writeFileSync(
       join(dir, 'config.json'),
-      JSON.stringify({ realHelm: cluster.realHelm, realKubectl: cluster.realKubectl, helmMajor: options.helmMajor, validateFlags: options.validateFlags ?? true }),
+      JSON.stringify({
+        realHelm: cluster.realHelm,
+        realKubectl: cluster.realKubectl,
+        helmMajor: options.helmMajor,
+        validateFlags: options.validateFlags ?? true,
+        // The argv the real binaries accepted, remembered across clusters and runs (git-ignored).
+        flagCache: join(repoRoot, '.cache', 'sim-flag-checks.json'),
+      }),
     );
     writeFileSync(join(dir, 'calls.jsonl'), '');
-    writeFileSync(
-      cluster.kubeconfig,
-      `apiVersion: v1
-kind: Config
-clusters:
-- name: sim
-  cluster:
-    server: ${SERVER}
-contexts:
-- name: sim
-  context:
-    cluster: sim
-    user: sim-user
-- name: sim-staging
-  context:
-    cluster: sim
-    user: sim-user
-    namespace: staging
-current-context: sim
-users:
-- name: sim-user
-  user:
-    token: sim-token
-`,
-    );
+    // JSON is YAML to kubectl, and the doubles read it without loading a YAML parser.
+    const kubeconfig = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'sim', cluster: { server: SERVER } }],
+      contexts: [
+        { name: 'sim', context: { cluster: 'sim', user: 'sim-user' } },
+        { name: 'sim-staging', context: { cluster: 'sim', user: 'sim-user', namespace: 'staging' } },
+      ],
+      'current-context': 'sim',
+      users: [{ name: 'sim-user', user: { token: 'sim-token' } }],
+    };
+    writeFileSync(cluster.kubeconfig, JSON.stringify(kubeconfig, null, 1));
     cluster.setFaults(options.faults ?? {});
     return cluster;
   }
