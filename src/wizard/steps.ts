@@ -1,4 +1,4 @@
-import { relevantKeys } from '../answers/consistency.js';
+import { missingAnswers, relevantKeys } from '../answers/consistency.js';
 import { referenceFormats, requiredParameters } from '../answers/secrets-store.js';
 import { defaultPorts, isDatabaseBackend, sslModes, type Answers, type BackendType, type SecretProvider } from '../answers/schema.js';
 import type { PasswordRole } from '../answers/secrets.js';
@@ -58,9 +58,19 @@ const backendChoices: Choice<BackendType>[] = [
   { value: 'mssql', name: 'mssql: an existing SQL Server', description: 'Host, database, user and password asked next.' },
 ];
 
+/**
+ * With a database backend the volume holds only artifacts: asked once the artifact store is known (a bucket
+ * needs no volume), while the file backend needs it whatever the artifacts.
+ */
+function volumeRelevant(state: WizardState): boolean {
+  const answers = currentAnswers(state);
+  const artifactsKnown = answers.backend.type === 'file' || state.done.has('artifacts.root') || givenBySource(state, 'artifacts.root');
+  return artifactsKnown && isRelevant(state, 'backend.volume.size');
+}
+
 const storageClassStep: Step = {
   id: 'backend.volume.storageClass',
-  section: 'Backend store',
+  section: 'Volume',
   label: 'StorageClass of the volume',
   keys: ['backend.volume.storageClass'],
   relevant: (state) => isRelevant(state, 'backend.volume.storageClass'),
@@ -290,7 +300,7 @@ const identityStep: Step = {
     await askText(io, state, {
       key,
       message: `Cloud identity (${annotation})`,
-      required: state.base.presetRequired.includes(key),
+      required: state.base.presetRequired.includes(key) || missingAnswers(currentAnswers(state)).some((missing) => missing.key === key),
       help: identityHelp[annotation] ?? '',
     });
   },
@@ -419,8 +429,8 @@ export const steps: readonly Step[] = [
       await askChoice(io, state, 'backend.type', 'Backend store', backendChoices, 'Where MLflow keeps runs, parameters and metrics.');
     },
   },
-  textStep('Backend store', 'backend.volume.size', 'Volume size'),
-  storageClassStep,
+  { ...textStep('Volume', 'backend.volume.size', 'Volume size'), relevant: volumeRelevant },
+  { ...storageClassStep, relevant: volumeRelevant },
   textStep('Backend store', 'backend.db.host', 'Database host', { required: true }),
   portStep,
   textStep('Backend store', 'backend.db.name', 'Database name', { required: true }),

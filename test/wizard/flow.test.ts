@@ -89,8 +89,6 @@ describe('the questions: a database backend', () => {
     await answer(terminal, 'Release name', enter);
     await answer(terminal, 'Namespace', enter);
     await answer(terminal, 'Backend store', { down: 1 });
-    await answer(terminal, 'Volume size', enter);
-    await answer(terminal, 'StorageClass', enter);
     const host = await terminal.next();
     expect(host.screen()).toContain('Database host');
     host.type('db host');
@@ -118,6 +116,8 @@ describe('the questions: a database backend', () => {
     await answer(terminal, 'TLS to the database', { down: 4 });
     await answer(terminal, 'Create the database and its user first? (y/N)', enter);
     await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Volume size', enter);
+    await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', enter);
@@ -135,8 +135,6 @@ describe('the questions: a database backend', () => {
     const { terminal, outcome } = startWizard({ inputs: { set: ['backend.type=mysql', 'backend.db.host=mysql.internal'] } });
     await answer(terminal, 'Release name', enter);
     await answer(terminal, 'Namespace', enter);
-    await answer(terminal, 'Volume size', enter);
-    await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Database port (3306)', enter);
     await answer(terminal, 'Database name', { type: 'mlflow' });
     await answer(terminal, 'Database user', { type: 'mlflow' });
@@ -152,6 +150,8 @@ describe('the questions: a database backend', () => {
     master.type('M4ster!');
     master.press('enter');
     await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Volume size', enter);
+    await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', { down: 1 });
@@ -168,12 +168,12 @@ describe('the questions: a database backend', () => {
     const { terminal, outcome } = startWizard({ inputs: { set: ['backend.type=postgres', 'backend.db.host=db', 'backend.db.name=mlflow', 'backend.db.user=mlflow', 'backend.db.port=5432'] }, env: { MLFLOW_DB_PASSWORD: 'from-env' } });
     await answer(terminal, 'Release name', enter);
     await answer(terminal, 'Namespace', enter);
-    await answer(terminal, 'Volume size', enter);
-    await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'from MLFLOW_DB_PASSWORD, already set', enter);
     await answer(terminal, 'TLS to the database', enter);
     await answer(terminal, 'Create the database', enter);
     await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Volume size', enter);
+    await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', { down: 1 });
@@ -203,4 +203,160 @@ describe('the questions: cancelling', () => {
     await expect(outcome).rejects.toThrow('Cancelled, nothing was changed');
   });
 
+});
+
+describe('the questions: presets, flags and the earlier run', () => {
+  it('--preset aws-aurora asks only what the preset leaves open, with references checked for AWS', async () => {
+    const { terminal, said, outcome } = startWizard({ inputs: { preset: 'aws-aurora' } });
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'Database host', { type: 'aurora.cluster-abc.eu-west-1.rds.amazonaws.com' });
+    await answer(terminal, 'Where artifacts are kept', { down: 1 });
+    const root = await terminal.next();
+    expect(root.screen()).toContain('Artifact root URI');
+    root.type('gs://wrong-cloud');
+    root.press('enter');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(root.flat()).toContain('artifacts.root: expected a URI starting with s3://');
+    for (let i = 0; i < 'gs://wrong-cloud'.length; i += 1) root.press('backspace');
+    root.type('s3://ml-artifacts/mlflow');
+    root.press('enter');
+    await answer(terminal, 'S3 endpoint (empty for AWS S3)', enter);
+    await answer(terminal, 'Cloud identity (eks.amazonaws.com/role-arn)', { type: 'arn:aws:iam::123456789012:role/mlflow' });
+    await answer(terminal, 'Ingress host', { type: 'mlflow.example.com' });
+    await answer(terminal, 'Serve the Ingress over HTTPS?', enter);
+    const reference = await terminal.next();
+    expect(reference.screen()).toContain('Password reference in the store');
+    reference.type('not a reference');
+    reference.press('enter');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reference.flat()).toContain('secrets.objects.password: expected a Secrets Manager secret name or ARN');
+    for (let i = 0; i < 'not a reference'.length; i += 1) reference.press('backspace');
+    reference.type('mlflow/db#password');
+    reference.press('enter');
+    await answer(terminal, 'Master password reference in the store', { type: 'rds!cluster-1#password' });
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    const asked = terminal.transcript.map((line) => line.split('\n')[0]);
+    expect(asked.some((line) => /Database (port|name|user)|Backend store|Volume size|Password of/.test(line ?? ''))).toBe(false);
+    expect(result.resolved.answers).toMatchObject({
+      backend: { type: 'mysql', db: { host: 'aurora.cluster-abc.eu-west-1.rds.amazonaws.com' }, createDatabase: { enabled: true, masterUser: 'admin' } },
+      artifacts: { root: 's3://ml-artifacts/mlflow' },
+      ingress: { enabled: true, host: 'mlflow.example.com', className: 'alb' },
+      secrets: { provider: 'aws', installDriver: true, objects: { password: 'mlflow/db#password', masterPassword: 'rds!cluster-1#password' } },
+      serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/mlflow' } },
+    });
+    expect(result.env).toEqual({});
+    const summary = said.join('\n');
+    expect(summary).toMatch(/Backend store +mysql +\(preset aws-aurora\)/);
+    expect(summary).toMatch(/Password reference in the store +\*\*\*\* +\(you\)/);
+    expect(summary).toContain('npx mlflow-install --yes --preset aws-aurora --set backend.db.host=aurora.cluster-abc.eu-west-1.rds.amazonaws.com');
+  });
+
+  it('a cloud store chosen for the password: provider asked under Secrets, with the parameters it needs', async () => {
+    const { terminal, outcome } = startWizard({ inputs: { set: ['backend.type=postgres', 'backend.db.host=pg.internal', 'backend.db.port=5432', 'backend.db.name=mlflow', 'backend.db.user=mlflow', 'backend.db.sslMode=require'] } });
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'Password of the database user', { down: 2 });
+    await answer(terminal, 'Create the database', enter);
+    await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Volume size', enter);
+    await answer(terminal, 'StorageClass', enter);
+    await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Secret store the passwords are read from', { down: 1 });
+    // Azure needs a cloud identity for the provider: the question it brings up comes first.
+    await answer(terminal, 'Cloud identity (azure.workload.identity/client-id)', { type: '11111111-1111-1111-1111-111111111111' });
+    await answer(terminal, 'Install the Secrets Store CSI driver when missing?', { type: 'y' });
+    await answer(terminal, 'Password reference in the store', { type: 'mlflow-db-password' });
+    await answer(terminal, 'azure parameter keyvaultName', { type: 'ml-vault' });
+    await answer(terminal, 'azure parameter tenantId', { type: '00000000-0000-0000-0000-000000000000' });
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    expect(result.resolved.answers.secrets).toMatchObject({
+      provider: 'azure',
+      installDriver: true,
+      objects: { password: 'mlflow-db-password' },
+      parameters: { keyvaultName: 'ml-vault', tenantId: '00000000-0000-0000-0000-000000000000' },
+    });
+    expect(result.resolved.answers.serviceAccount.annotations).toEqual({ 'azure.workload.identity/client-id': '11111111-1111-1111-1111-111111111111' });
+  });
+
+  it('--set answers are skipped: only the rest is asked', async () => {
+    const { terminal, outcome } = startWizard({ inputs: { set: ['backend.volume.size=50Gi', 'ingress.enabled=false', 'prometheus.expose=true'], release: 'tracking' } });
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'Backend store', enter);
+    await answer(terminal, 'StorageClass', enter);
+    await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    expect(terminal.transcript.some((line) => /Release name|Volume size|Ingress\?|Prometheus metrics/.test(line))).toBe(false);
+    expect(result.resolved.answers).toMatchObject({ release: 'tracking', backend: { volume: { size: '50Gi' } }, prometheus: { expose: true, serviceMonitor: false } });
+  });
+
+  const earlierRun = (clusterUid: string) => ({
+    release: { revision: 3, status: 'deployed' },
+    savedAnswers: {
+      data: { 'answers.yaml': 'backend:\n  type: file\n  volume:\n    size: 30Gi\ningress:\n  enabled: true\n  host: ml.example.org\n', 'cluster-uid': clusterUid },
+      location: { namespace: 'mlflow', name: 'mlflow-mlflow-install' },
+    },
+  });
+
+  it('the answers of an earlier run on this cluster are the defaults', async () => {
+    const { terminal, said, outcome } = startWizard({ cluster: { clusterUid: 'uid-1', earlier: earlierRun('uid-1') } });
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'Backend store', enter);
+    await answer(terminal, 'Volume size (30Gi)', enter);
+    await answer(terminal, 'StorageClass', enter);
+    await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Expose MLflow through an Ingress? (Y/n)', enter);
+    await answer(terminal, 'Ingress host (ml.example.org)', enter);
+    await answer(terminal, 'IngressClass', enter);
+    await answer(terminal, 'HTTPS', enter);
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    expect(said.join('\n')).toContain('An earlier install of release mlflow is in namespace mlflow (revision 3, deployed): installing again upgrades it.');
+    expect(said.join('\n')).toContain('The answers saved by the earlier run (earlier run (ConfigMap mlflow/mlflow-mlflow-install)) are offered as the defaults.');
+    expect(result.resolved.answers).toMatchObject({ backend: { volume: { size: '30Gi' } }, ingress: { enabled: true, host: 'ml.example.org' } });
+  });
+
+  it('answers saved on another cluster: said so, and reused only when the person says yes', async () => {
+    for (const reuse of [false, true]) {
+      const { terminal, said, outcome } = startWizard({ cluster: { clusterUid: 'uid-here', earlier: earlierRun('uid-elsewhere') } });
+      await answer(terminal, 'Release name', enter);
+      await answer(terminal, 'Namespace', enter);
+      await answer(terminal, 'Reuse those answers as the defaults here anyway? (y/N)', reuse ? { type: 'y' } : enter);
+      expect(said.join('\n')).toContain('were saved on another cluster (kube-system UID uid-elsewhere; this cluster\'s is uid-here)');
+      await answer(terminal, 'Backend store', enter);
+      await answer(terminal, reuse ? 'Volume size (30Gi)' : 'Volume size (10Gi)', enter);
+      await answer(terminal, 'StorageClass', enter);
+      await answer(terminal, 'Where artifacts are kept', enter);
+      await answer(terminal, reuse ? 'Ingress? (Y/n)' : 'Ingress? (y/N)', { type: 'n' });
+      await answer(terminal, 'Prometheus', enter);
+      await answer(terminal, 'What now?', { down: 1 });
+      expect((await outcome).resolved.answers.backend.volume.size).toBe(reuse ? '30Gi' : '10Gi');
+    }
+  });
+
+  it('Change an answer: the new answer and the questions it brings up, then the summary again', async () => {
+    const { terminal, outcome } = startWizard({ inputs: { preset: 'local' }, cluster: { serviceMonitorCrd: true } });
+    await answer(terminal, 'Release name', enter);
+    await answer(terminal, 'Namespace', enter);
+    await answer(terminal, 'StorageClass', enter);
+    await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Prometheus', enter);
+    await answer(terminal, 'What now?', { down: 2 });
+    const which = await terminal.next();
+    expect(which.screen()).toContain('Which answer?');
+    which.type('Prometheus');
+    which.press('enter');
+    await answer(terminal, 'Expose Prometheus metrics on /metrics?', { type: 'y' });
+    await answer(terminal, 'Create a ServiceMonitor?', { type: 'y' });
+    await answer(terminal, 'What now?', { down: 1 });
+    const result = await outcome;
+    expect(result.resolved.answers.prometheus).toEqual({ expose: true, serviceMonitor: true });
+  });
 });
