@@ -278,6 +278,18 @@ export class Kubectl {
     });
   }
 
+  /** Waits until every pod the selector matches is Ready; kubectl fails past the timeout, or when none match. */
+  waitForPodsReady(selector: string, timeout: string, namespace: string = this.namespace): Promise<RunResult> {
+    return this.run(this.args(['wait', 'pod', '--for=condition=Ready', '--selector', selector, '--timeout', timeout], namespace), {
+      timeoutMs: waitTimeoutMs(timeout),
+    });
+  }
+
+  /** The kube-system namespace's UID: what tells one cluster from another, whatever the context is called. */
+  async clusterUid(): Promise<string> {
+    return (await this.run(this.args(['get', 'namespace', 'kube-system', '--output', 'jsonpath={.metadata.uid}']))).stdout.trim();
+  }
+
   async logs(pod: string, options: LogOptions = {}, namespace: string = this.namespace): Promise<string> {
     const words = [
       'logs',

@@ -123,6 +123,17 @@ describe.skipIf(toolSet(3).unavailable !== undefined)('Kubectl against the simul
     }
   });
 
+  it('waits for the release pods to be Ready, and fails when none match', async () => {
+    const result = await kubectl.waitForPodsReady('app.kubernetes.io/instance=mlflow,app.kubernetes.io/component=tracking-server', '5s');
+    expect(result.stdout).toMatch(/^pod\/mlflow-\S+ condition met\n$/);
+    const none = await kubectl.waitForPodsReady('app=nothing', '1s').catch((e: unknown) => e);
+    expect((none as CommandFailedError).summary).toMatch(/error: no matching resources found$/);
+  });
+
+  it('reads the cluster identity from the kube-system namespace UID', async () => {
+    expect(await kubectl.clusterUid()).toBe(sim.object('Namespace', undefined, 'kube-system')?.metadata.uid);
+  });
+
   it('reads the last log lines of a pod', async () => {
     const [pod] = await kubectl.pods();
     expect(await kubectl.logs(pod?.metadata.name ?? '', { tail: 1 })).toBe('INFO:     Uvicorn running on http://0.0.0.0:5000 (Press CTRL+C to quit)\n');

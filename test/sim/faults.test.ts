@@ -119,6 +119,14 @@ describe.skipIf(!available(3))('faults of the simulated cluster', () => {
     expect(await podsOf(sim, 'mlflow', serverSelector)).toEqual([]);
   });
 
+  it('neverReady: `kubectl wait --for=condition=Ready` times out naming the pod', async () => {
+    const sim = cluster({ faults: { neverReady: {} } });
+    await sim.exec('helm', ['upgrade', '--install', 'mlflow', chartDir, '--namespace', 'mlflow']);
+    const wait = await sim.exec('kubectl', ['wait', 'pod', '--for=condition=Ready', '--selector', serverSelector, '--timeout', '1s', '--namespace', 'mlflow']);
+    expect(wait.exitCode).toBe(1);
+    expect(wait.stderr).toMatch(/^error: timed out waiting for the condition on pods\/mlflow-/);
+  });
+
   it('neverReady: the server runs, its readiness probe fails, helm --wait gives up', async () => {
     const sim = cluster({ faults: { neverReady: {} } });
     const install = await sim.exec('helm', ['upgrade', '--install', 'mlflow', chartDir, '--namespace', 'mlflow', '--wait', '--timeout', '1s']);

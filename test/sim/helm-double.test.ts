@@ -123,6 +123,24 @@ describe.each(helmMajors)('the helm double as helm %i', (major) => {
   });
 });
 
+describe.skipIf(toolSet(4).unavailable !== undefined)('charts from repositories', () => {
+  it('installs the Secrets Store CSI driver once its repository is added, and not before', async () => {
+    const sim = SimCluster.create({ helmMajor: 4 });
+    try {
+      const args = ['upgrade', '--install', 'csi-secrets-store', 'secrets-store-csi-driver/secrets-store-csi-driver', '--namespace', 'kube-system', '--set', 'syncSecret.enabled=true', '--rollback-on-failure', '--wait=watcher', '--timeout', '1m'];
+      expect(await sim.exec('helm', args)).toMatchObject({ exitCode: 1, stderr: 'Error: repo secrets-store-csi-driver not found' });
+      const added = await sim.exec('helm', ['repo', 'add', 'secrets-store-csi-driver', 'https://kubernetes-sigs.github.io/secrets-store-csi-driver/charts', '--force-update']);
+      expect(added.stdout).toBe('"secrets-store-csi-driver" has been added to your repositories');
+      expect((await sim.exec('helm', ['repo', 'update', 'secrets-store-csi-driver'])).stdout).toMatch(/Update Complete/);
+      expect((await sim.exec('helm', args)).exitCode).toBe(0);
+      expect(sim.object('CustomResourceDefinition', undefined, 'secretproviderclasses.secrets-store.csi.x-k8s.io')).toBeDefined();
+      expect(sim.release('kube-system', 'csi-secrets-store')).toMatchObject({ status: 'deployed', values: { syncSecret: { enabled: true } } });
+    } finally {
+      sim.cleanup();
+    }
+  });
+});
+
 describe('flags by major, as the real helm takes them', () => {
   const both = helmMajors.every((major) => toolSet(major).unavailable === undefined);
   it.skipIf(!both)('helm 3 rejects --wait=watcher and --rollback-on-failure; helm 4 warns that --atomic is deprecated', async () => {

@@ -59,6 +59,17 @@ describe.skipIf(!available)('the simulated cluster: state, recording, flag parit
     expect(view.users[0]?.user.token).toBe('REDACTED');
   });
 
+  it('prints JSONPath output and applies the provider manifests it knows by URL', async () => {
+    const uid = await sim.exec('kubectl', ['get', 'namespace', 'kube-system', '--output', 'jsonpath={.metadata.uid}']);
+    expect(uid.stdout).toBe(sim.object('Namespace', undefined, 'kube-system')?.metadata.uid);
+    const names = await sim.exec('kubectl', ['get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}']);
+    expect(names.stdout.split(' ')).toEqual(expect.arrayContaining(['default', 'kube-system', 'mlflow']));
+    const gcp = 'https://raw.githubusercontent.com/GoogleCloudPlatform/secrets-store-csi-driver-provider-gcp/main/deploy/provider-gcp-plugin.yaml';
+    expect((await sim.exec('kubectl', ['apply', '-f', gcp])).stdout).toMatch(/daemonset.apps\/csi-secrets-store-provider-gcp created/);
+    const unknown = await sim.exec('kubectl', ['apply', '-f', 'https://example.com/x.yaml']);
+    expect(unknown).toMatchObject({ exitCode: 1, stderr: expect.stringMatching(/has no network/) });
+  });
+
   it('answers a command it does not model with exit 98 and says so', async () => {
     const result = await sim.exec('kubectl', ['port-forward', 'svc/mlflow', '5000:5000']);
     expect(result.exitCode).toBe(98);
