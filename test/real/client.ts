@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { python } from './env.js';
-import { runProcess, tailOf } from './procs.js';
+import { httpRequest, runProcess, tailOf } from './procs.js';
 
 const scripts = fileURLToPath(new URL('./py/', import.meta.url));
 
@@ -82,5 +82,53 @@ export function expectedRun(experimentName: string, artifactText: string): Parti
     ],
     artifacts: ['docs/notes.txt'],
     artifact_text: artifactText,
+  };
+}
+
+interface RestRun {
+  run: { info: { run_id: string; status: string; artifact_uri: string }; data: { params?: { key: string; value: string }[]; metrics?: { key: string; value: number }[] } };
+}
+
+async function rest<T>(port: number, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await httpRequest(port, `/api/2.0/mlflow/${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    timeoutMs: 30_000,
+  });
+  if (response.status !== 200) throw new Error(`${method} ${path}: HTTP ${response.status}: ${tailOf(response.body, 10)}`);
+  return JSON.parse(response.body) as T;
+}
+
+/** The same run as exerciseTracking (without the artifact) through the REST API: quicker than a Python client. */
+export async function restTracking(port: number, experimentName: string): Promise<TrackingResult> {
+  const { experiment_id } = await rest<{ experiment_id: string }>(port, 'POST', 'experiments/create', { name: experimentName });
+  const created = await rest<RestRun>(port, 'POST', 'runs/create', { experiment_id, start_time: Date.now(), run_name: 'real-server-test' });
+  const runId = created.run.info.run_id;
+  const now = Date.now();
+  await rest(port, 'POST', 'runs/log-batch', {
+    run_id: runId,
+    params: [
+      { key: 'alpha', value: '0.5' },
+      { key: 'optimizer', value: 'adam' },
+    ],
+    metrics: [0.9, 0.5, 0.25].map((value, step) => ({ key: 'loss', value, step, timestamp: now + step })),
+  });
+  await rest(port, 'POST', 'runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
+  const fetched = await rest<RestRun>(port, 'GET', `runs/get?run_id=${runId}`);
+  const history = await rest<{ metrics?: { step: number; value: number }[] }>(port, 'GET', `metrics/get-history?run_id=${runId}&metric_key=loss`);
+  const experiment = await rest<{ experiment: { name: string; artifact_location: string } }>(port, 'GET', `experiments/get?experiment_id=${experiment_id}`);
+  return {
+    experiment_id,
+    experiment_name: experiment.experiment.name,
+    artifact_location: experiment.experiment.artifact_location,
+    run_id: runId,
+    status: fetched.run.info.status,
+    artifact_uri: fetched.run.info.artifact_uri,
+    params: Object.fromEntries((fetched.run.data.params ?? []).map((p) => [p.key, p.value])),
+    metrics: Object.fromEntries((fetched.run.data.metrics ?? []).map((m) => [m.key, m.value])),
+    history: (history.metrics ?? []).map((m): [number, number] => [m.step, m.value]).sort((a, b) => a[0] - b[0]),
+    artifacts: [],
+    artifact_text: '',
   };
 }

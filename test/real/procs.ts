@@ -42,6 +42,8 @@ export interface StartOptions {
 }
 
 const MAX_OUTPUT = 4 * 1024 * 1024;
+/** REAL_TRACE=1 logs how long each process ran (to find where the suite's time goes). */
+const trace = process.env.REAL_TRACE === '1';
 
 export class Proc {
   readonly exited: Promise<Exit>;
@@ -49,6 +51,7 @@ export class Proc {
   private out = '';
   private stopping: Promise<void> | undefined;
   private readonly pgid: number;
+  private readonly startedAt = Date.now();
 
   constructor(
     readonly name: string,
@@ -80,6 +83,7 @@ export class Proc {
       });
       child.on('close', (code, signal) => {
         this.exit = { code, signal };
+        if (trace) process.stderr.write(`[trace] ${((Date.now() - this.startedAt) / 1000).toFixed(1)}s ${this.name}: exit ${code ?? signal}\n`);
         resolve(this.exit);
       });
     });
@@ -125,6 +129,7 @@ export class Proc {
     this.stopping = (async () => {
       if (this.pgid === 0) return;
       if (this.exit === undefined) {
+        if (trace) process.stderr.write(`[trace] stopping ${this.name}\n`);
         killGroup(this.pgid, this.options.stopSignal ?? 'SIGTERM');
         const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
         if ((await Promise.race([this.exited, timer])) === 'timeout') killGroup(this.pgid, 'SIGKILL');
@@ -213,10 +218,11 @@ export interface HttpResponse {
 /** A request to 127.0.0.1 only, with any Host header (fetch will not send a custom one). */
 export function httpRequest(port: number, path: string, options: { method?: string; host?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    // No keep-alive: an idle pooled connection would hold the server's graceful shutdown open.
+    const headers: Record<string, string> = { Connection: 'close', ...(options.headers ?? {}) };
     if (options.host !== undefined) headers.Host = options.host;
     if (options.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(options.body));
-    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers, agent: false, timeout: options.timeoutMs ?? 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

@@ -1,17 +1,16 @@
 // Server options of the chart, on a real MLflow server (file backend): Prometheus metrics, the Host
 // header check from the ingress hosts, extraArgs that reach the server, and a bad one that fails loudly.
 import { readdirSync } from 'node:fs';
-import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { deploymentOf, helmUnavailable, render } from './chart.js';
-import { requireParts } from './env.js';
+import { requireParts, unavailable } from './env.js';
 import { LocalCluster, type LocalPod } from './pod.js';
 import { freePort, groupProcesses, httpRequest, stopAll } from './procs.js';
 import { serverContainerName, startServer, type RunningServer } from './server.js';
 
-let cluster: LocalCluster | undefined;
-afterEach(async () => {
-  await cluster?.cleanup();
-  cluster = undefined;
+const clusters: LocalCluster[] = [];
+afterAll(async () => {
+  await Promise.all(clusters.map((c) => c.cleanup()));
   await stopAll();
 });
 
@@ -23,26 +22,46 @@ function needs(context: TestContext): void {
   if (noHelm) context.skip(noHelm);
 }
 
-/** Render, make the cluster, run the server pod's init containers: the pod, ready for its server. */
-async function serverPod(values: Record<string, unknown>): Promise<LocalPod> {
+/** Render, make the cluster (cleaned up when `context`'s test ends, else after all), run the pod's init containers. */
+async function serverPod(context: TestContext | undefined, values: Record<string, unknown>, options: { init: boolean } = { init: true }): Promise<LocalPod> {
   const { manifests } = await render(values);
-  cluster = new LocalCluster(manifests);
+  const cluster = new LocalCluster(manifests);
+  if (context) context.onTestFinished(() => cluster.cleanup());
+  else clusters.push(cluster);
   const pod = cluster.pod(deploymentOf(manifests));
-  await pod.runInitContainers(180_000);
+  if (options.init) await pod.runInitContainers(180_000);
   return pod;
 }
 
 async function serve(values: Record<string, unknown>): Promise<{ pod: LocalPod; server: RunningServer }> {
-  const pod = await serverPod(values);
+  const pod = await serverPod(undefined, values);
   return { pod, server: await startServer(pod) };
 }
 
 const searchPath = '/api/2.0/mlflow/experiments/search?max_results=5';
 
-describe('chart server options on a real MLflow server', () => {
-  it('prometheus.expose: /metrics answers with MLflow metrics, written to the mounted metrics directory, where the scrape annotations point', async (context) => {
+const ingressHost = 'mlflow.example.com';
+
+describe('one server with prometheus.expose, an ingress host and extraArgs workers: 2', () => {
+  let running: { pod: LocalPod; server: RunningServer } | undefined;
+
+  beforeAll(async () => {
+    if (unavailable('python') !== undefined || helmUnavailable() !== undefined) return;
+    running = await serve({
+      prometheus: { expose: true },
+      ingress: { enabled: true, hosts: [{ host: ingressHost, paths: [{ path: '/', pathType: 'Prefix' }] }] },
+      extraArgs: { workers: 2 },
+    });
+  }, 240_000);
+
+  function shared(context: TestContext): { pod: LocalPod; server: RunningServer } {
     needs(context);
-    const { pod, server } = await serve({ prometheus: { expose: true }, extraArgs: { workers: 1 } });
+    if (!running) throw new Error('the server did not start (see beforeAll)');
+    return running;
+  }
+
+  it('prometheus.expose: /metrics answers with MLflow metrics, written to the mounted metrics directory, where the scrape annotations point', async (context) => {
+    const { pod, server } = shared(context);
     const annotations = ((pod.workload.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations ?? {});
     const httpPort = (pod.container(serverContainerName(pod)).ports ?? []).find((p) => p.name === 'http')?.containerPort;
     expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/metrics', 'prometheus.io/port': String(httpPort) });
@@ -66,12 +85,8 @@ describe('chart server options on a real MLflow server', () => {
   }, 240_000);
 
   it('ingress host: a request with that Host is served, the service names too, an unlisted Host gets 403', async (context) => {
-    needs(context);
-    const host = 'mlflow.example.com';
-    const { server } = await serve({
-      ingress: { enabled: true, hosts: [{ host, paths: [{ path: '/', pathType: 'Prefix' }] }] },
-      extraArgs: { workers: 1 },
-    });
+    const { server } = shared(context);
+    const host = ingressHost;
     for (const accepted of [host, `${host}:443`, 'mlflow.mlflow.svc.cluster.local:5000', 'mlflow:5000', `127.0.0.1:${server.port}`]) {
       const response = await httpRequest(server.port, searchPath, { host: accepted });
       expect(response.status, `Host: ${accepted}`).toBe(200);
@@ -100,8 +115,7 @@ describe('chart server options on a real MLflow server', () => {
   }, 240_000);
 
   it('extraArgs reach the server: workers: 2 runs two uvicorn workers', async (context) => {
-    needs(context);
-    const { server } = await serve({ extraArgs: { workers: 2 } });
+    const { server } = shared(context);
     expect(server.prepared.args).toContain('--workers=2');
     // The second worker may come up after /health first answers.
     const deadline = Date.now() + 60_000;
@@ -117,9 +131,13 @@ describe('chart server options on a real MLflow server', () => {
     expect(workers).toHaveLength(2);
   }, 240_000);
 
+});
+
+describe.concurrent('extraArgs the server refuses', () => {
   it('a bad extraArgs flag makes the server exit non-zero with the error in its output, never serving', async (context) => {
     needs(context);
-    const pod = await serverPod({ extraArgs: { 'no-such-flag': 'x' } });
+    // The flag is refused when the command line is parsed, before the backend store: no init containers needed.
+    const pod = await serverPod(context, { extraArgs: { 'no-such-flag': 'x' } }, { init: false });
     const port = await freePort();
     const { proc } = pod.start(serverContainerName(pod), { listenPort: port });
     const exit = await proc.wait(60_000);
@@ -141,7 +159,7 @@ describe('chart server options on a real MLflow server', () => {
       expect(rendered, 'helm refuses it, naming the key').toMatch(/gunicorn-opts/);
       return;
     }
-    const pod = await serverPod(values);
+    const pod = await serverPod(context, values, { init: false });
     const port = await freePort();
     const { proc } = pod.start(serverContainerName(pod), { listenPort: port });
     const deadline = Date.now() + 120_000;

@@ -1,3 +1,0 @@
-import { databaseSuite } from './database-suite.js';
-
-databaseSuite('mariadb');
