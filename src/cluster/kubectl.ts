@@ -303,7 +303,7 @@ export class Kubectl {
 
   /** Deletes named objects, or those matching a label selector; absent ones are not an error. */
   delete(resource: string, target: readonly string[] | { selector: string }, options: DeleteOptions = {}): Promise<RunResult> {
-    const which = Array.isArray(target) ? [...target] : ['--selector', (target as { selector: string }).selector];
+    const which = 'selector' in target ? ['--selector', target.selector] : [...target];
     const timeout = options.timeout ?? '60s';
     const words = ['delete', resource, ...which, '--ignore-not-found', `--wait=${options.wait ?? true}`, '--timeout', timeout];
     return this.run(this.args(words, options.namespace ?? this.namespace), { timeoutMs: waitTimeoutMs(timeout) });
