@@ -10,6 +10,8 @@ import { sourceOf, type WizardState } from './state.js';
 
 export const hidden = '****';
 
+const passwordSecretKeys = ['backend.db.existingSecret', 'backend.createDatabase.masterSecret'];
+
 const labels = new Map<string, string>(steps.flatMap((step) => step.keys.map((key) => [key, step.label] as const)));
 
 function shown(key: string, value: unknown, answers: Answers): string {
@@ -17,6 +19,8 @@ function shown(key: string, value: unknown, answers: Answers): string {
   if (key === 'backend.db.port' && value === undefined && isDatabaseBackend(answers.backend.type)) return `${defaultPorts[answers.backend.type]} (engine default)`;
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (key === 'artifacts.root' && value === '') return "on the server's volume";
+  if (key === 'backend.db.sslMode' && value === '') return "the driver's default";
+  if (key === 'secrets.provider' && value === 'kubernetes') return 'a Kubernetes Secret';
   if (value === '' || value === undefined) return key.endsWith('storageClass') || key.endsWith('className') ? "the cluster's default" : '(none)';
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
@@ -40,7 +44,10 @@ export function summaryLines(state: WizardState, answers: Answers, valuesFile: s
   const isEmptyMap = (value: unknown) => value !== null && typeof value === 'object' && Object.keys(value).length === 0;
   const keys = relevantKeys(answers).filter((key) => {
     const field = fieldByKey(key);
-    return !(field?.kind === 'map' && isEmptyMap(valueAt(answers, field.path)));
+    const value = field ? valueAt(answers, field.path) : undefined;
+    // An empty existing-Secret answer says nothing the password rows below do not say better.
+    if (passwordSecretKeys.includes(key) && value === '') return false;
+    return !(field?.kind === 'map' && isEmptyMap(value));
   });
   const rows: [string, string, string][] = keys.map((key) => {
     const field = fieldByKey(key);
