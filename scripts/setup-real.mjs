@@ -22,7 +22,7 @@ const pipLog = join(realDir, 'pip.log');
 const aptLog = join(realDir, 'apt.log');
 
 /** Bump when what this script installs changes in a way the stamp key does not show. */
-const SETUP_REVISION = 2;
+const SETUP_REVISION = 3;
 
 function tail(text, lines = 15) {
   return String(text ?? '').trim().split('\n').slice(-lines).join('\n');
@@ -115,8 +115,10 @@ function aptInstall(packages, log) {
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
     // Whatever the packages' scripts did, no service of theirs may be left running: the tests start their own.
-    for (const service of ['postgresql', 'mariadb', 'mysql']) {
-      if (existsSync(`/etc/init.d/${service}`)) run('service', [service, 'stop'], { env });
+    const services = { postgresql: 'postgresql', 'mariadb-server': 'mariadb' };
+    for (const pkg of packages) {
+      const service = services[pkg];
+      if (service && existsSync(`/etc/init.d/${service}`)) run('service', [service, 'stop'], { env });
     }
   }
 }
@@ -129,7 +131,8 @@ function setupPostgres(log) {
     found = findPostgres();
     if (!found) return { ok: false, reason: 'apt installed postgresql but no /usr/lib/postgresql/*/bin/{postgres,initdb} and psql were found' };
   }
-  return { ok: true, ...found, version: binaryVersion(found.postgres) };
+  const version = /(\d+\.\d+)/.exec(binaryVersion(found.postgres) ?? '')?.[1];
+  return { ok: true, ...found, version: `PostgreSQL ${version ?? 'unknown version'}` };
 }
 
 function setupMariadb(log) {
@@ -140,7 +143,8 @@ function setupMariadb(log) {
     found = findMariadb();
     if (!found) return { ok: false, reason: 'apt installed mariadb-server but mariadbd, mariadb-install-db or mariadb is still not on PATH' };
   }
-  return { ok: true, ...found, version: binaryVersion(found.server) };
+  const version = /Ver\s+(\d+\.\d+\.\d+)(-MariaDB)?/.exec(binaryVersion(found.server) ?? '');
+  return { ok: true, ...found, version: `${version?.[2] ? 'MariaDB' : 'MySQL'} ${version?.[1] ?? 'unknown version'}` };
 }
 
 function pythonPackages(version) {
@@ -224,11 +228,17 @@ export async function setupReal({ log }) {
   }
 
   // Keep a working venv of the same key when only a database part is missing.
+  const timed = (name, work) => {
+    const at = Date.now();
+    const result = work();
+    log(`real: ${name} ready in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+    return result;
+  };
   const python = stamp && JSON.stringify(stamp.key) === JSON.stringify(key) && previous?.python?.ok && existsSync(venvPython)
     ? previous.python
-    : (rmSync(stampFile, { force: true }), setupPython(version, log));
-  const postgres = setupPostgres(log);
-  const mariadb = setupMariadb(log);
+    : (rmSync(stampFile, { force: true }), timed('python', () => setupPython(version, log)));
+  const postgres = timed('postgres', () => setupPostgres(log));
+  const mariadb = timed('mariadb', () => setupMariadb(log));
   const status = { key, python, postgres, mariadb };
   writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
   if (python.ok) writeFileSync(stampFile, `${JSON.stringify({ key, at: new Date().toISOString() }, null, 2)}\n`);
