@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { parse } from 'yaml';
+import { readBlockYaml } from './block-yaml.js';
 
 /**
  * The kube context and API server the wizard will talk to, read from the kubeconfig files the way kubectl
@@ -48,8 +48,16 @@ function namedEntries<T>(list: unknown, inner: string, pick: (entry: Record<stri
   });
 }
 
-function readKubeconfig(path: string): KubeconfigFile {
-  const document = record(parse(readFileSync(path, 'utf8')));
+/** kubectl writes plain block YAML, read without loading a YAML library; anything else goes to the full parser. */
+async function parseKubeconfig(text: string): Promise<unknown> {
+  const quick = readBlockYaml(text);
+  if (quick !== undefined) return quick;
+  const { parse } = await import('yaml');
+  return parse(text) as unknown;
+}
+
+async function readKubeconfig(path: string): Promise<KubeconfigFile> {
+  const document = record(await parseKubeconfig(readFileSync(path, 'utf8')));
   return {
     currentContext: text(document['current-context']),
     contexts: namedEntries(document.contexts, 'context', (context) => ({ cluster: text(context.cluster), namespace: text(context.namespace) })),
@@ -66,7 +74,7 @@ export function kubeconfigFiles(inputs: KubeconfigInputs): { files: string[]; ex
 }
 
 /** Merged as kubectl merges: the first file that sets the current context, or names a context or cluster, wins. */
-export function readKubeIdentity(inputs: KubeconfigInputs): KubeIdentity {
+export async function readKubeIdentity(inputs: KubeconfigInputs): Promise<KubeIdentity> {
   const { files, explicit } = kubeconfigFiles(inputs);
   const present = files.filter((file) => existsSync(file));
   if (explicit && present.length === 0) return { found: false, reason: `the kubeconfig ${inputs.kubeconfig} does not exist` };
@@ -74,7 +82,7 @@ export function readKubeIdentity(inputs: KubeconfigInputs): KubeIdentity {
   const configs: KubeconfigFile[] = [];
   for (const file of present) {
     try {
-      configs.push(readKubeconfig(file));
+      configs.push(await readKubeconfig(file));
     } catch (error) {
       return { found: false, reason: `the kubeconfig ${file} cannot be read (${(error as Error).message.split('\n')[0]})` };
     }

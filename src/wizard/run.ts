@@ -73,7 +73,7 @@ function answerInputs(options: GlobalOptions, cwd: string): AnswerInputs {
 /** The interactive install: welcome, questions, summary, and the person's choice of what to do. */
 export async function runWizard(options: GlobalOptions, context: WizardContext, resolved: ResolvedAnswers): Promise<WizardOutcome> {
   const palette = paletteFor(options);
-  const identity = readKubeIdentity({
+  const identity = await readKubeIdentity({
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     ...(options.context ? { context: options.context } : {}),
     env: context.env,

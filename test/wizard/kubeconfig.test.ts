@@ -48,18 +48,18 @@ describe('the kube context for the welcome screen, read as kubectl reads the kub
     expect(kubeconfigFiles({ env: { HOME: '/home/ada' } }).files).toEqual(['/home/ada/.kube/config']);
   });
 
-  it('merges: the first file to set the current context or define a name wins', () => {
-    expect(readKubeIdentity({ env: { KUBECONFIG: [first, second].join(delimiter) } })).toEqual({
+  it('merges: the first file to set the current context or define a name wins', async () => {
+    expect(await readKubeIdentity({ env: { KUBECONFIG: [first, second].join(delimiter) } })).toEqual({
       found: true,
       context: 'prod',
       server: 'https://prod.example:6443',
       files: [first, second],
     });
-    expect(readKubeIdentity({ env: { KUBECONFIG: [second, first].join(delimiter) } })).toMatchObject({ context: 'staging', server: 'https://shadowed.example' });
+    expect(await readKubeIdentity({ env: { KUBECONFIG: [second, first].join(delimiter) } })).toMatchObject({ context: 'staging', server: 'https://shadowed.example' });
   });
 
-  it('--context picks another context, with its namespace', () => {
-    expect(readKubeIdentity({ context: 'staging', env: { KUBECONFIG: [first, second].join(delimiter) } })).toMatchObject({
+  it('--context picks another context, with its namespace', async () => {
+    expect(await readKubeIdentity({ context: 'staging', env: { KUBECONFIG: [first, second].join(delimiter) } })).toMatchObject({
       found: true,
       context: 'staging',
       server: 'https://staging.example',
@@ -67,7 +67,7 @@ describe('the kube context for the welcome screen, read as kubectl reads the kub
     });
   });
 
-  it('says why there is no context', () => {
+  it('says why there is no context', async () => {
     const noCurrent = file('no-current.yaml', 'apiVersion: v1\nclusters: []\ncontexts: []\n');
     const broken = file('broken.yaml', 'clusters: [\n');
     const cases: [Parameters<typeof readKubeIdentity>[0], RegExp][] = [
@@ -79,7 +79,7 @@ describe('the kube context for the welcome screen, read as kubectl reads the kub
       [{ env: { KUBECONFIG: broken } }, /the kubeconfig .*broken\.yaml cannot be read/],
     ];
     for (const [inputs, reason] of cases) {
-      const identity = readKubeIdentity(inputs);
+      const identity = await readKubeIdentity(inputs);
       expect(identity.found).toBe(false);
       if (!identity.found) expect(identity.reason).toMatch(reason);
     }
