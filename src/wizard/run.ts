@@ -1,12 +1,10 @@
 import { resolveAnswers, type AnswerInputs, type ResolvedAnswers } from '../answers/resolve.js';
 import type { SecretEnvironment } from '../answers/secrets.js';
 import type { GlobalOptions } from '../options.js';
-import { paletteFor } from '../ui/colors.js';
 import { runQuestions, type WizardOutcome } from './flow.js';
-import { readKubeIdentity } from './kubeconfig.js';
+import { drawFirstFrame } from './first-frame.js';
 import { unreadableCluster, type ClusterLookups } from './lookups.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
-import { welcomeLines } from './welcome.js';
 
 export type { WizardOutcome } from './flow.js';
 
@@ -43,20 +41,35 @@ function lookupsOnDemand(start: () => Promise<ClusterLookups>): { lookups: Clust
   };
 }
 
-function afterFirstQuestion(prompter: Prompter, then: () => void): Prompter {
+/** The first prompt replaces the question drawn ahead; once it is on screen the cluster look-ups start. */
+function aroundFirstQuestion(prompter: Prompter, before: () => void, after: () => void): Prompter {
   let first = true;
-  const mark = <T>(promise: Promise<T>): Promise<T> => {
-    if (first) {
-      first = false;
-      setImmediate(then);
-    }
-    return promise;
+  const mark = <T>(ask: () => Promise<T>): Promise<T> => {
+    if (!first) return ask();
+    first = false;
+    before();
+    const asked = ask();
+    setImmediate(after);
+    return asked;
   };
   return {
-    input: (config) => mark(prompter.input(config)),
-    select: (config) => mark(prompter.select(config)),
-    confirm: (config) => mark(prompter.confirm(config)),
-    password: (config) => mark(prompter.password(config)),
+    input: (config) => mark(() => prompter.input(config)),
+    select: (config) => mark(() => prompter.select(config)),
+    confirm: (config) => mark(() => prompter.confirm(config)),
+    password: (config) => mark(() => prompter.password(config)),
+  };
+}
+
+/** Says each line, except those the first frame already showed, in the same order. */
+function sayOnce(write: (line: string) => void, saidAhead: readonly string[]): (line: string) => void {
+  let ahead = [...saidAhead];
+  return (line) => {
+    if (ahead[0] === line) {
+      ahead.shift();
+      return;
+    }
+    ahead = [];
+    write(line);
   };
 }
 
@@ -72,15 +85,8 @@ function answerInputs(options: GlobalOptions, cwd: string): AnswerInputs {
 
 /** The interactive install: welcome, questions, summary, and the person's choice of what to do. */
 export async function runWizard(options: GlobalOptions, context: WizardContext, resolved: ResolvedAnswers): Promise<WizardOutcome> {
-  const palette = paletteFor(options);
-  const identity = await readKubeIdentity({
-    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-    ...(options.context ? { context: options.context } : {}),
-    env: context.env,
-  });
-  const preset = resolved.preset ? { name: resolved.preset.name, description: resolved.preset.description } : undefined;
-  const givenCount = [...resolved.origins.values()].filter((origin) => origin.kind === 'flag' || (origin.kind === 'file' && origin.label === resolved.preset?.label)).length;
-  context.stdout(`${welcomeLines({ identity, ...(preset ? { preset } : {}), givenCount }, palette).join('\n')}\n`);
+  const frame = await drawFirstFrame(options, context.env, { write: context.stdout, isTTY: true });
+  const { identity, palette } = frame;
 
   const cluster = lookupsOnDemand(async () => {
     if (!identity.found) return unreadableCluster(identity.reason);
@@ -94,9 +100,10 @@ export async function runWizard(options: GlobalOptions, context: WizardContext, 
     });
   });
   try {
-    const prompter = afterFirstQuestion(await inquirerPrompter({ color: palette.enabled }), cluster.start);
+    const prompter = aroundFirstQuestion(await inquirerPrompter({ color: palette.enabled }), frame.takeOver, cluster.start);
+    const say = sayOnce((line) => context.stdout(`${line}\n`), frame.saidAhead);
     return await runQuestions(
-      { prompter, say: (line) => context.stdout(`${line}\n`), palette, lookups: cluster.lookups, lookupWaitMs },
+      { prompter, say, palette, lookups: cluster.lookups, lookupWaitMs },
       {
         resolved,
         env: context.env,

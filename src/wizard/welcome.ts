@@ -3,9 +3,10 @@ import type { KubeIdentity } from './kubeconfig.js';
 
 export interface WelcomeFacts {
   identity: KubeIdentity;
-  preset?: { name: string; description: string };
-  /** How many answers --set, --release, --namespace and the preset already gave. */
-  givenCount: number;
+  /** --preset as given. */
+  preset?: string;
+  /** Whether --set, --release, --namespace or a preset answer some questions. */
+  given: boolean;
 }
 
 /** One screen: what this is, which cluster it talks to, and that nothing changes before the last question. */
@@ -19,8 +20,8 @@ export function welcomeLines(facts: WelcomeFacts, palette: Palette): string[] {
       '  The questions still work; what the cluster would list (StorageClasses, IngressClasses) is typed instead.',
     );
   }
-  if (facts.preset) lines.push(`  Preset        ${facts.preset.name}: ${facts.preset.description}`);
-  if (facts.givenCount > 0) lines.push(`  ${facts.givenCount} answer${facts.givenCount === 1 ? ' is' : 's are'} already given by flags or the preset; those questions are skipped.`);
+  if (facts.preset) lines.push(`  Preset        ${facts.preset}`);
+  if (facts.given) lines.push('  What the preset and the flags answer is not asked again.');
   lines.push(
     '',
     palette.dim('  Each question shows its default: press enter to take it. Nothing changes in the cluster before you'),
