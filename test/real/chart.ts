@@ -33,8 +33,8 @@ export interface Rendered {
   text: string;
 }
 
-export async function render(values: unknown): Promise<Rendered> {
-  const result = await renderChart(helmTools(), values, { withTests: false });
+export async function render(values: unknown, options: { withTests?: boolean } = {}): Promise<Rendered> {
+  const result = await renderChart(helmTools(), values, { withTests: options.withTests ?? false });
   if (!result.ok) throw new Error(`helm template failed:\n${result.stderr}`);
   return { manifests: result.manifests, text: result.stdout };
 }

@@ -178,6 +178,8 @@ export interface Prepared {
 export interface StartOptions {
   /** Serve on 127.0.0.1:listenPort instead of the chart's host and port. */
   listenPort?: number;
+  /** Text replaced in args and env, e.g. a Service's in-cluster URL -> the local server's URL. */
+  rewrite?: Record<string, string>;
   /** Extra environment for this run (overrides the container's). */
   env?: Record<string, string>;
 }
@@ -440,7 +442,13 @@ export class LocalPod {
     const map = pathMapper(mounts);
     const expand = (arg: string): string => expandVars(arg, containerEnv);
     // A program text (python -c) is code, not a path: left as it is.
-    const mapArg = (arg: string): string => (arg.includes('\n') ? arg : map(arg));
+    const rewrites = Object.entries(options.rewrite ?? {});
+    const mapArg = (arg: string): string => {
+      if (arg.includes('\n')) return arg;
+      let out = map(arg);
+      for (const [from, to] of rewrites) out = out.split(from).join(to);
+      return out;
+    };
     let argv = [...container.command, ...(container.args ?? [])].map(expand).map(mapArg);
     let listen: Listen | undefined;
     if (options.listenPort !== undefined) {

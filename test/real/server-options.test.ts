@@ -2,6 +2,7 @@
 // header check from the ingress hosts, extraArgs that reach the server, and a bad one that fails loudly.
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import type { Manifest } from '../helpers/render.js';
 import { deploymentOf, helmUnavailable, render } from './chart.js';
 import { requireParts, unavailable } from './env.js';
 import { LocalCluster, type LocalPod } from './pod.js';
@@ -24,7 +25,7 @@ function needs(context: TestContext): void {
 
 /** Render, make the cluster (cleaned up when `context`'s test ends, else after all), run the pod's init containers. */
 async function serverPod(context: TestContext | undefined, values: Record<string, unknown>, options: { init: boolean } = { init: true }): Promise<LocalPod> {
-  const { manifests } = await render(values);
+  const { manifests } = await render(values, { withTests: true });
   const cluster = new LocalCluster(manifests);
   if (context) context.onTestFinished(() => cluster.cleanup());
   else clusters.push(cluster);
@@ -131,6 +132,23 @@ describe('one server with prometheus.expose, an ingress host and extraArgs worke
     expect(workers).toHaveLength(2);
   }, 240_000);
 
+
+  it("the chart's `helm test` pod, run against the server (its Service URL pointed at it), passes", async (context) => {
+    const { pod, server } = shared(context);
+    const testPod = pod.cluster.manifests.find((m) => m.kind === 'Pod' && m.metadata.annotations?.['helm.sh/hook'] === 'test');
+    expect(testPod, 'a helm test hook Pod').toBeDefined();
+    const local = pod.cluster.pod(testPod as Manifest);
+    const container = local.spec.containers[0]?.name ?? '';
+    // The Service (name and port) the test pod calls is the one that fronts the server.
+    const service = pod.cluster.manifests.find((m) => m.kind === 'Service');
+    const servicePort = (service?.spec as { ports?: { port: number }[] } | undefined)?.ports?.[0]?.port;
+    const serviceUrl = `http://${service?.metadata.name ?? ''}:${servicePort ?? ''}`;
+    const argv = [...(local.container(container).command ?? []), ...(local.container(container).args ?? [])].join(' ');
+    expect(argv, 'the test pod calls the Service').toContain(`${serviceUrl}/health`);
+    const result = await local.run(container, 60_000, { rewrite: { [serviceUrl]: `http://127.0.0.1:${server.port}` } });
+    expect(result.exit.code, result.output).toBe(0);
+    expect(result.output).toMatch(/answered OK/);
+  }, 120_000);
 });
 
 describe.concurrent('extraArgs the server refuses', () => {
