@@ -189,3 +189,27 @@ describe.concurrent('extraArgs the server refuses', () => {
     expect(status, `the chart renders extraArgs.gunicorn-opts, and the server it starts does not serve: ${proc.describe()}`).toBe(200);
   }, 240_000);
 });
+
+describe.concurrent('the database wait init container', () => {
+  it('gives up after database.wait.timeoutSeconds with a message naming the database, when nothing listens there', async (context) => {
+    needs(context);
+    const port = await freePort(); // nothing listens on it
+    const { manifests } = await render({
+      database: { enabled: true, engine: { postgres: 'postgresql' }, wait: { enabled: true, timeoutSeconds: 4 } },
+      mlflowBackend: { connections: { host: '127.0.0.1', port, database: 'mlflow', username: 'mlflow' }, existingSecret: 'db' },
+    });
+    const cluster = new LocalCluster(manifests, { secrets: { db: { password: 'unused' } } });
+    context.onTestFinished(() => cluster.cleanup());
+    const pod = cluster.pod(deploymentOf(manifests));
+    const init = pod.spec.initContainers ?? [];
+    expect(init.length, 'the server pod has an init container').toBeGreaterThan(0);
+    const started = Date.now();
+    const result = await pod.run(init[0]?.name ?? '', 60_000);
+    const seconds = (Date.now() - started) / 1000;
+    expect(result.exit.code, result.output).not.toBe(0);
+    expect(result.output).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}`));
+    expect(result.output).toMatch(/did not answer within 4s/);
+    expect(seconds, 'it waited about the timeout, not forever').toBeGreaterThanOrEqual(3.5);
+    expect(seconds).toBeLessThan(30);
+  }, 120_000);
+});
