@@ -1,5 +1,6 @@
 import type { GlobalOptions } from '../options.js';
-import { paletteFor, type Palette } from '../ui/colors.js';
+import type { Palette } from '../ui/colors.js';
+import { framePalette } from './frame-palette.js';
 import { readKubeIdentity, type KubeIdentity } from './kubeconfig.js';
 import { welcomeLines } from './welcome.js';
 
@@ -48,7 +49,7 @@ export async function drawFirstFrame(
   output: FrameOutput = process.stdout,
   input: FrameInput = process.stdin,
 ): Promise<FirstFrame> {
-  const palette = paletteFor(options, output);
+  const palette = framePalette({ color: options.color, env, isTTY: output.isTTY === true });
   const identity = await readKubeIdentity({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), ...(options.context ? { context: options.context } : {}), env });
   const preset = options.preset === undefined ? {} : { preset: options.preset };
   const given = options.preset !== undefined || options.set.length > 0 || options.release !== undefined || options.namespace !== undefined;
@@ -75,4 +76,46 @@ export async function drawFirstFrame(
       output.write('\r\u001b[2K');
     },
   };
+}
+
+let early: Promise<FirstFrame> | undefined;
+
+/** The frame bin/ drew before the command line was parsed, if it did. */
+export function earlyFrame(): Promise<FirstFrame> | undefined {
+  return early;
+}
+
+const valueFlags = new Set(['--kubeconfig', '--context', '--values-file', '--kubectl', '--helm']);
+const plainFlags = new Set(['--no-color', '--verbose']);
+
+/**
+ * The frame's options when the command line is a plain interactive install that nothing before the questions
+ * can refuse (no subcommand, no --yes, --dry-run, --preset, --set, names or --help); undefined otherwise.
+ */
+export function earlyFrameOptions(args: readonly string[]): Pick<GlobalOptions, 'kubeconfig' | 'context' | 'color' | 'set'> | undefined {
+  const options: Pick<GlobalOptions, 'kubeconfig' | 'context' | 'color' | 'set'> = { color: true, set: [] };
+  for (let index = 0; index < args.length; index += 1) {
+    const arg = args[index] ?? '';
+    const [flag = '', inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (plainFlags.has(flag) && inline === undefined) {
+      if (flag === '--no-color') options.color = false;
+      continue;
+    }
+    if (!valueFlags.has(flag)) return undefined;
+    const value = inline ?? args[(index += 1)];
+    if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) return undefined;
+    if (flag === '--kubeconfig') options.kubeconfig = value;
+    if (flag === '--context') options.context = value;
+  }
+  return options;
+}
+
+/**
+ * For bin/mlflow-install.js, before it loads the command line parser: draws the first frame of a plain
+ * interactive install at once (the wizard then continues from it), and does nothing otherwise.
+ */
+export function drawEarlyFrame(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): void {
+  if (early !== undefined || !process.stdin.isTTY || !process.stdout.isTTY) return;
+  const options = earlyFrameOptions(argv.slice(2));
+  if (options !== undefined) early = drawFirstFrame(options, env);
 }

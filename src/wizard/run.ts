@@ -2,7 +2,7 @@ import { resolveAnswers, type AnswerInputs, type ResolvedAnswers } from '../answ
 import type { SecretEnvironment } from '../answers/secrets.js';
 import type { GlobalOptions } from '../options.js';
 import { runQuestions, type WizardOutcome } from './flow.js';
-import { drawFirstFrame } from './first-frame.js';
+import { drawFirstFrame, earlyFrame } from './first-frame.js';
 import { unreadableCluster, type ClusterLookups } from './lookups.js';
 import { inquirerPrompter, type Prompter } from './prompter.js';
 
@@ -85,7 +85,7 @@ function answerInputs(options: GlobalOptions, cwd: string): AnswerInputs {
 
 /** The interactive install: welcome, questions, summary, and the person's choice of what to do. */
 export async function runWizard(options: GlobalOptions, context: WizardContext, resolved: ResolvedAnswers): Promise<WizardOutcome> {
-  const frame = await drawFirstFrame(options, context.env, { write: context.stdout, isTTY: true });
+  const frame = await (earlyFrame() ?? drawFirstFrame(options, context.env, { write: context.stdout, isTTY: true }));
   const { identity, palette } = frame;
 
   const cluster = lookupsOnDemand(async () => {

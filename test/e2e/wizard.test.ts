@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cliEnv, ensureBuilt, runCli, scratchDir } from '../cli/cli.js';
@@ -168,6 +169,41 @@ describe.skipIf(helm3.unavailable !== undefined)('the wizard in a real terminal,
       expect(await exitCode(session)).toBe(130);
       expect(colourCode.test(session.raw()), `${run.args.join(' ')} NO_COLOR=${run.noColor}`).toBe(run.coloured);
     }
+  });
+});
+
+describe.skipIf(helm3.unavailable !== undefined)('the first frame drawn by bin/ before the command line is parsed (the proposed hook)', () => {
+  beforeAll(ensureBuilt, 300_000);
+  afterEach(() => {
+    for (const sim of clusters.splice(0)) sim.cleanup();
+  });
+
+  it('the wizard continues from it: the welcome once, the answers taken, the values written', async () => {
+    const sim = SimCluster.create({ helmMajor: 3 });
+    clusters.push(sim);
+    const cwd = scratchDir();
+    const hooked = join(cwd, 'mlflow-install-hooked.mjs');
+    const dist = pathToFileURL(join(repoRoot, 'dist')).href;
+    writeFileSync(
+      hooked,
+      `import { drawEarlyFrame } from '${dist}/wizard/first-frame.js';\ndrawEarlyFrame(process.argv);\nconst { main } = await import('${dist}/cli.js');\nprocess.exitCode = await main(process.argv);\n`,
+    );
+    const session = spawnInPty(process.execPath, [hooked, '--kubeconfig', sim.kubeconfig], { cwd, env: { ...cliEnv(), ...sim.env() } });
+    await reply(session, 'Release name (mlflow)', { type: 'early' });
+    await reply(session, 'Namespace (mlflow)');
+    await reply(session, 'Backend store');
+    await reply(session, 'Volume size');
+    await reply(session, 'StorageClass of the volume');
+    await reply(session, 'Where artifacts are kept');
+    await reply(session, 'Expose MLflow through an Ingress?');
+    await reply(session, 'Expose Prometheus metrics on /metrics?');
+    await reply(session, 'What now?', { down: 1 });
+    expect(await exitCode(session), session.screen()).toBe(0);
+    const screen = session.screen();
+    expect(screen.match(/Kube context {2}sim/g)).toHaveLength(1);
+    expect(screen.match(/Helm release name; it prefixes/g)).toHaveLength(1);
+    expect(screen).toContain('✔ Release name early');
+    expect(readFileSync(join(cwd, 'mlflow-values.yaml'), 'utf8')).toContain('--release early');
   });
 });
 

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultAnswers, fieldByKey } from '../../src/answers/fields.js';
-import { drawFirstFrame, firstQuestion, firstQuestions } from '../../src/wizard/first-frame.js';
+import { colorsEnabled, createPalette } from '../../src/ui/colors.js';
+import { drawFirstFrame, earlyFrameOptions, firstQuestion, firstQuestions } from '../../src/wizard/first-frame.js';
+import { frameColorsEnabled, framePalette } from '../../src/wizard/frame-palette.js';
 
 const kubeconfig = join(mkdtempSync(join(tmpdir(), 'wizard-frame-')), 'config');
 writeFileSync(kubeconfig, 'clusters:\n- cluster:\n    server: https://k8s.example:6443\n  name: c\ncontexts:\n- context:\n    cluster: c\n  name: dev\ncurrent-context: dev\n');
@@ -57,6 +59,37 @@ describe('the first frame, drawn before the prompts load', () => {
       expect(screen.rawModes).toEqual([]);
       frame.takeOver();
       expect(screen.text()).not.toContain('\u001b[2K');
+    }
+  });
+});
+
+describe('the early frame, for bin/ to draw before the command line parser loads', () => {
+  it('is drawn only for a plain interactive install that nothing before the questions can refuse', () => {
+    expect(earlyFrameOptions([])).toEqual({ color: true, set: [] });
+    expect(earlyFrameOptions(['--kubeconfig', '/k', '--context=prod', '--no-color', '--values-file', 'v.yaml', '--verbose'])).toEqual({
+      kubeconfig: '/k',
+      context: 'prod',
+      color: false,
+      set: [],
+    });
+    for (const args of [['--yes'], ['--dry-run'], ['status'], ['--preset', 'local'], ['--set', 'a=b'], ['--release', 'x'], ['-n', 'x'], ['--help'], ['--context'], ['--context', '--yes'], ['--no-color=1'], ['--timeout', '1m']]) {
+      expect(earlyFrameOptions(args), args.join(' ')).toBeUndefined();
+    }
+  });
+});
+
+describe('the palette of the first frame (no chalk)', () => {
+  it('follows the colour rules of ui/colors.ts and writes the same codes', () => {
+    for (const color of [true, false]) {
+      for (const isTTY of [true, false]) {
+        for (const env of [{}, { NO_COLOR: '1' }, { NO_COLOR: '' }, { FORCE_COLOR: '1' }, { FORCE_COLOR: '0' }, { TERM: 'dumb' }, { TERM: 'dumb', FORCE_COLOR: '1' }]) {
+          const context = { color, isTTY, env };
+          expect(frameColorsEnabled(context), JSON.stringify(context)).toBe(colorsEnabled(context));
+          const mine = framePalette(context);
+          const theirs = createPalette(colorsEnabled(context));
+          for (const style of ['ok', 'warn', 'fail', 'dim', 'bold', 'code'] as const) expect(mine[style]('x')).toBe(theirs[style]('x'));
+        }
+      }
     }
   });
 });
