@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Time from spawn to the wizard's first question visible in a pseudo-terminal, against the time a bare
 // `node -e 'console.log(1)'` takes to show "1" on the same kind of pseudo-terminal, in one run: the median
-// of several interleaved runs of each (after warm-up runs). Run after `npm run build`:
+// of several interleaved runs of each (after warm-up runs). Also the same with the early-frame hook that
+// bin/ could call before it loads the command line parser (drawEarlyFrame in src/wizard/first-frame.ts).
+// Run after `npm run build`:
 //   node bench/first-prompt.mjs [runs]
 import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.argv[2] ?? 15);
@@ -45,6 +47,13 @@ users:
   user:
     token: bench-token
 `,
+);
+// bin/mlflow-install.js with the hook: the first frame drawn before dist/cli.js (and commander) load.
+const hooked = join(scratch, 'mlflow-install-hooked.mjs');
+const dist = pathToFileURL(join(root, 'dist')).href;
+writeFileSync(
+  hooked,
+  `import { drawEarlyFrame } from '${dist}/wizard/first-frame.js';\ndrawEarlyFrame(process.argv);\nconst { main } = await import('${dist}/cli.js');\nprocess.exitCode = await main(process.argv);\n`,
 );
 // No kubectl on PATH: the look-ups the wizard starts after its first question fail at once and cost nothing.
 const env = { HOME: scratch, PATH: '/nonexistent', TERM: 'xterm-256color', KUBECONFIG: kubeconfig, LANG: process.env.LANG ?? 'C.UTF-8' };
@@ -91,21 +100,24 @@ const median = (values) => {
 };
 
 const wizard = [];
+const early = [];
 const bare = [];
 try {
   for (let run = -warmUps; run < runs; run += 1) {
     const a = await timeUntilVisible(process.execPath, [cli, '--values-file', join(scratch, 'values.yaml')], firstQuestion);
-    const b = await timeUntilVisible(process.execPath, ['-e', 'console.log(1)'], '1');
+    const b = await timeUntilVisible(process.execPath, [hooked, '--values-file', join(scratch, 'values.yaml')], firstQuestion);
+    const c = await timeUntilVisible(process.execPath, ['-e', 'console.log(1)'], '1');
     if (run >= 0) {
       wizard.push(a);
-      bare.push(b);
+      early.push(b);
+      bare.push(c);
     }
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
-const [w, n] = [median(wizard), median(bare)];
+const [w, e, n] = [median(wizard), median(early), median(bare)];
 console.log(`node ${process.version}, ${runs} interleaved runs each (after ${warmUps} warm-up runs), medians in ms`);
-console.log(`first question visible   ${w.toFixed(1).padStart(7)}`);
-console.log(`node -e 'console.log(1)' ${n.toFixed(1).padStart(7)}`);
-console.log(`ratio                    ${(w / n).toFixed(2).padStart(6)}x`);
+console.log(`node -e 'console.log(1)'                     ${n.toFixed(1).padStart(7)}`);
+console.log(`first question, bin/mlflow-install.js        ${w.toFixed(1).padStart(7)}  ${(w / n).toFixed(2)}x`);
+console.log(`first question, with bin's early-frame hook  ${e.toFixed(1).padStart(7)}  ${(e / n).toFixed(2)}x`);
