@@ -1,0 +1,84 @@
+import { isDns1123Label } from '../../answers/formats.js';
+import { parseDuration } from '../../cluster/duration.js';
+import { helmFrom, kubeAccessFrom, kubectlFrom } from '../../cluster/from-options.js';
+import type { Helm, KubeAccess } from '../../cluster/helm.js';
+import type { ClusterIdentity, Kubectl } from '../../cluster/kubectl.js';
+import { Redactor } from '../../cluster/redact.js';
+import { CommandRunner, type RunnerEvent } from '../../cluster/runner.js';
+import { UsageError } from '../../errors.js';
+import type { GlobalOptions } from '../../options.js';
+
+/** The release a lifecycle command (status, uninstall) is about, and where it lives. */
+export interface LifecycleTarget {
+  release: string;
+  namespace: string;
+  kube: KubeAccess;
+  /** --timeout, checked to be a duration. */
+  timeout: string;
+  timeoutMs: number;
+  /** --helm, --kubectl, --context, --kubeconfig as given. */
+  flags: Pick<GlobalOptions, 'helm' | 'kubectl' | 'context' | 'kubeconfig'>;
+}
+
+const DEFAULT_NAME = 'mlflow';
+
+function checkedName(flag: string, value: string, maxLength: number): string {
+  if (!isDns1123Label(value, maxLength)) {
+    throw new UsageError(
+      `${flag} ${value}: expected a DNS-1123 label of at most ${maxLength} characters (lowercase letters, digits and -, starting and ending with a letter or digit)`,
+    );
+  }
+  return value;
+}
+
+export function lifecycleTarget(options: GlobalOptions): LifecycleTarget {
+  const timeoutMs = parseDuration(options.timeout);
+  if (timeoutMs === undefined) throw new UsageError(`--timeout ${options.timeout}: expected a duration such as 90s, 5m or 1h`);
+  return {
+    release: checkedName('--release', options.release ?? DEFAULT_NAME, 53),
+    namespace: checkedName('--namespace', options.namespace ?? DEFAULT_NAME, 63),
+    kube: kubeAccessFrom(options),
+    timeout: options.timeout,
+    timeoutMs,
+    flags: { helm: options.helm, kubectl: options.kubectl, context: options.context, kubeconfig: options.kubeconfig },
+  };
+}
+
+/** The label selector of everything the chart creates for a release (pods, claims, ...). */
+export function releaseSelector(release: string): string {
+  return `app.kubernetes.io/instance=${release}`;
+}
+
+/** Passwords a person may have in the environment for the install: never shown, never passed on to a child. */
+const PASSWORD_VARIABLES = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD'] as const;
+
+export function redactorFor(env: NodeJS.ProcessEnv): Redactor {
+  const redactor = new Redactor();
+  for (const name of PASSWORD_VARIABLES) redactor.add(env[name] ?? '');
+  return redactor;
+}
+
+/** --verbose: each command as it starts and how it ended (output is not echoed: helm's release JSON holds the values). */
+export function verboseLog(write: (line: string) => void): (event: RunnerEvent) => void {
+  return (event) => {
+    if (event.type === 'start') write(`$ ${event.command}`);
+    if (event.type === 'end') {
+      const exit = event.exitCode === undefined ? '' : `, exit ${event.exitCode}`;
+      write(`  ${event.outcome} (${Math.round(event.durationMs)} ms${exit}): ${event.command}`);
+    }
+  };
+}
+
+export interface ClusterTools {
+  runner: CommandRunner;
+  helm: Helm;
+  kubectl: Kubectl;
+  identity: ClusterIdentity;
+}
+
+/** The runner, helm (its major detected) and kubectl aimed at the target, and the context they reach. */
+export async function connect(target: LifecycleTarget, runner: CommandRunner): Promise<ClusterTools> {
+  const kubectl = kubectlFrom(runner, target.flags, target.namespace);
+  const [helm, identity] = await Promise.all([helmFrom(runner, target.flags), kubectl.identity()]);
+  return { runner, helm, kubectl, identity };
+}
