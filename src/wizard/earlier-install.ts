@@ -49,7 +49,7 @@ export async function checkEarlierInstall(io: WizardIO, state: WizardState, rere
   }
   try {
     state.base = reresolve(saved);
-    io.say(`  The answers saved by the earlier run (${where}) are offered as the defaults.`);
+    io.say(`  Its saved answers (ConfigMap ${saved.location.namespace}/${saved.location.name}) are the defaults below.`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.say(io.palette.warn(`  The saved answers cannot be used (${error.message}); the defaults are the usual ones.`));

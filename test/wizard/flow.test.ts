@@ -319,7 +319,7 @@ describe('the questions: presets, flags and the earlier run', () => {
     await answer(terminal, 'What now?', { down: 1 });
     const result = await outcome;
     expect(said.join('\n')).toContain('An earlier install of release mlflow is in namespace mlflow (revision 3, deployed): installing again upgrades it.');
-    expect(said.join('\n')).toContain('The answers saved by the earlier run (earlier run (ConfigMap mlflow/mlflow-mlflow-install)) are offered as the defaults.');
+    expect(said.join('\n')).toContain('Its saved answers (ConfigMap mlflow/mlflow-mlflow-install) are the defaults below.');
     expect(result.resolved.answers).toMatchObject({ backend: { volume: { size: '30Gi' } }, ingress: { enabled: true, host: 'ml.example.org' } });
   });
 
