@@ -34,7 +34,9 @@ export interface Rendered {
 }
 
 export async function render(values: unknown, options: { withTests?: boolean } = {}): Promise<Rendered> {
-  const result = await renderChart(helmTools(), values, { withTests: options.withTests ?? false });
+  // REAL_CHART renders another copy of the chart (to try a fix out of tree); default: charts/mlflow.
+  const chart = process.env.REAL_CHART;
+  const result = await renderChart(helmTools(), values, { withTests: options.withTests ?? false, ...(chart ? { chart } : {}) });
   if (!result.ok) throw new Error(`helm template failed:\n${result.stderr}`);
   return { manifests: result.manifests, text: result.stdout };
 }

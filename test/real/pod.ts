@@ -10,7 +10,7 @@
 // - for the server, the listen host/port are replaced by 127.0.0.1 and a free port (the originals are kept
 //   in `listen` so that tests can check what the chart asked for).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Manifest } from '../helpers/render.js';
@@ -471,7 +471,12 @@ export class LocalPod {
     let command = first ?? '';
     if (command.startsWith('/') && !Object.keys(mounts).some((m) => command.startsWith(`${m}/`))) {
       const base = command.split('/').pop() ?? command;
-      if (spawnSync('test', ['-x', join(venv.bin, base)]).status === 0) command = join(venv.bin, base);
+      try {
+        accessSync(join(venv.bin, base), constants.X_OK);
+        command = join(venv.bin, base);
+      } catch {
+        // not a venv program: left as the image names it (and fails to start if it is not here)
+      }
     }
     const cwd = container.workingDir ? map(container.workingDir) : this.rootfs;
     return { container, command, args: rest, env, cwd, mounts, listen, user: this.owner(container) };
