@@ -11,4 +11,6 @@ export interface ClusterView {
   namespaceExists?: boolean;
   /** Whether the Secrets Store CSI driver (its SecretProviderClass CRD) is installed. */
   secretsStoreDriverInstalled?: boolean;
+  /** The kube-system namespace's UID, when already read: the install need not read it again. */
+  clusterUid?: string;
 }

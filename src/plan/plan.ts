@@ -61,6 +61,10 @@ export interface PlanInput {
   cluster?: ClusterView;
   env: SecretEnvironment;
   equivalentCommand: string[];
+  /** Why the cluster was not consulted, when it was tried and did not answer. */
+  clusterNote?: string;
+  /** More to say, e.g. that the answers an earlier run saved were used. */
+  notes?: readonly string[];
 }
 
 function describeSource(secret: PasswordSecret, env: SecretEnvironment): string {
@@ -103,8 +107,10 @@ export function plannedSecrets(answers: Answers, env: SecretEnvironment): Planne
   return [...byName.values()];
 }
 
-function plannedCluster(cluster: ClusterView | undefined, values: ChartValues): PlanCluster {
-  if (!cluster) return { consulted: false, note: 'the cluster was not consulted: whether this installs or upgrades is not known' };
+function plannedCluster(cluster: ClusterView | undefined, values: ChartValues, why?: string): PlanCluster {
+  if (!cluster) {
+    return { consulted: false, note: `the cluster was not consulted${why ? ` (${why})` : ''}: whether this installs or upgrades is not known` };
+  }
   return {
     consulted: true,
     ...(cluster.context ? { context: cluster.context } : {}),
@@ -160,11 +166,13 @@ function commands(input: PlanInput): PlannedCommand[] {
     ),
   });
   steps.push({ step: 'helm-test', title: 'Check /health with the chart test', argv: helmArgv(tools, kube).test(release, namespace, timeout) });
-  steps.push({
-    step: 'cluster-uid',
-    title: 'Read the cluster identity saved with the answers (the kube-system namespace UID)',
-    argv: kubectlArgv(tools, kube, ['get', 'namespace', 'kube-system', '--output', 'jsonpath={.metadata.uid}']),
-  });
+  if (cluster?.clusterUid === undefined) {
+    steps.push({
+      step: 'cluster-uid',
+      title: 'Read the cluster identity saved with the answers (the kube-system namespace UID)',
+      argv: kubectlArgv(tools, kube, ['get', 'namespace', 'kube-system', '--output', 'jsonpath={.metadata.uid}']),
+    });
+  }
   const saved = savedAnswersSpec(answers);
   steps.push({
     step: 'save-answers',
@@ -177,9 +185,9 @@ function commands(input: PlanInput): PlannedCommand[] {
 
 export function buildPlan(input: PlanInput): Plan {
   const { answers } = input;
-  const cluster = plannedCluster(input.cluster, input.values);
+  const cluster = plannedCluster(input.cluster, input.values, input.clusterNote);
   const saved = savedAnswersSpec(answers);
-  const notes = input.ignored.map((key) => `${key} is ignored with these answers`);
+  const notes = [...input.ignored.map((key) => `${key} is ignored with these answers`), ...(input.notes ?? [])];
   if (!input.cluster) notes.push('no cluster was contacted: preflight checks (access, StorageClass, IngressClass, CRDs) run at install time');
   return {
     release: answers.release,

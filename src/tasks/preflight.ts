@@ -392,32 +392,50 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   return () => (promise ??= load());
 }
 
+/** The checks, running: each one's result as it comes, and the report once all are in. */
+export interface StartedPreflight {
+  checks: { check: PreflightCheck; result: Promise<CheckResult> }[];
+  findings: PreflightFindings;
+  report: Promise<PreflightReport>;
+}
+
+const clusterAccessChecks: readonly CheckId[] = ['kubectl', 'context', 'api'];
+
 /**
- * Runs every check at once. When the API server does not answer, the checks that need it say "not checked"
- * instead of repeating the same connection error.
+ * Starts every check at once. When the API server does not answer, the checks that need it say "not checked"
+ * instead of repeating the same connection error: a failed check that needs the cluster waits for the access
+ * checks before it reports.
  */
+export function startPreflight(context: PreflightContext, input: PreflightInput): StartedPreflight {
+  const findings: PreflightFindings = {};
+  const checks = preflightChecks(context, input, findings);
+  const running = checks.map((check) => ({
+    check,
+    raw: check.run().catch((error: unknown) => result(check.id, check.title, 'fail', reason(error))),
+  }));
+  const access = Promise.all(running.filter(({ check }) => clusterAccessChecks.includes(check.id)).map(({ raw }) => raw));
+  const clusterDown = access.then((results) => results.some((r) => r.status === 'fail'));
+  const started = running.map(({ check, raw }) => ({
+    check,
+    result: raw.then(async (r) =>
+      check.needsCluster && r.status === 'fail' && (await clusterDown) ? result(r.id, r.title, 'skip', 'not checked: the cluster did not answer') : r,
+    ),
+  }));
+  const report = Promise.all(started.map((entry) => entry.result)).then((results) => ({
+    checks: results,
+    findings,
+    ok: results.every((r) => r.status !== 'fail'),
+  }));
+  return { checks: started, findings, report };
+}
+
+/** Runs every check at once (see startPreflight) and reports them all when the last one is in. */
 export async function runPreflight(
   context: PreflightContext,
   input: PreflightInput,
   onResult?: (result: CheckResult) => void,
 ): Promise<PreflightReport> {
-  const findings: PreflightFindings = {};
-  const checks = preflightChecks(context, input, findings);
-  const settled = await Promise.all(
-    checks.map(async (check) => {
-      try {
-        return await check.run();
-      } catch (error) {
-        return result(check.id, check.title, 'fail', reason(error));
-      }
-    }),
-  );
-  const clusterDown = settled.some((r) => (r.id === 'api' || r.id === 'context' || r.id === 'kubectl') && r.status === 'fail');
-  const checksResults = settled.map((r, index) =>
-    clusterDown && checks[index]?.needsCluster && r.status === 'fail'
-      ? result(r.id, r.title, 'skip', 'not checked: the cluster did not answer')
-      : r,
-  );
-  for (const r of checksResults) onResult?.(r);
-  return { checks: checksResults, findings, ok: checksResults.every((r) => r.status !== 'fail') };
+  const report = await startPreflight(context, input).report;
+  for (const r of report.checks) onResult?.(r);
+  return report;
 }
