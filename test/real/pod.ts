@@ -191,9 +191,9 @@ let canSwitchUser: boolean | undefined;
 function switchUserWorks(uid: number, gid: number): boolean {
   if (!isRoot) return false;
   if (canSwitchUser === undefined) {
-    // As the containers do: python execs `mlflow` found on PATH (the venv's, whose interpreter must be readable).
+    // As the containers do: python execs a venv program found on PATH (a script whose interpreter must be readable).
     const venv = python();
-    const probe = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'python', '-c', 'import os; os.execvp("mlflow", ["mlflow", "--version"])'], {
+    const probe = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'python', '-c', 'import os; os.execvp("pip", ["pip", "--version"])'], {
       encoding: 'utf8',
       env: { PATH: `${venv.bin}:/usr/bin:/bin`, HOME: tmpdir() },
       cwd: tmpdir(),
