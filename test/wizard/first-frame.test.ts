@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultAnswers, fieldByKey } from '../../src/answers/fields.js';
 import { colorsEnabled, createPalette } from '../../src/ui/colors.js';
 import { drawFirstFrame, earlyFrameOptions, firstQuestion, firstQuestions } from '../../src/wizard/first-frame.js';
-import { frameColorsEnabled, framePalette } from '../../src/wizard/frame-palette.js';
+import { framePalette } from '../../src/wizard/frame-palette.js';
 
 const kubeconfig = join(mkdtempSync(join(tmpdir(), 'wizard-frame-')), 'config');
 writeFileSync(kubeconfig, 'clusters:\n- cluster:\n    server: https://k8s.example:6443\n  name: c\ncontexts:\n- context:\n    cluster: c\n  name: dev\ncurrent-context: dev\n');
@@ -79,12 +79,11 @@ describe('the early frame, for bin/ to draw before the command line parser loads
 });
 
 describe('the palette of the first frame (no chalk)', () => {
-  it('follows the colour rules of ui/colors.ts and writes the same codes', () => {
+  it('writes the same codes as ui/colors.ts under every colour rule', () => {
     for (const color of [true, false]) {
       for (const isTTY of [true, false]) {
         for (const env of [{}, { NO_COLOR: '1' }, { NO_COLOR: '' }, { FORCE_COLOR: '1' }, { FORCE_COLOR: '0' }, { TERM: 'dumb' }, { TERM: 'dumb', FORCE_COLOR: '1' }]) {
           const context = { color, isTTY, env };
-          expect(frameColorsEnabled(context), JSON.stringify(context)).toBe(colorsEnabled(context));
           const mine = framePalette(context);
           const theirs = createPalette(colorsEnabled(context));
           for (const style of ['ok', 'warn', 'fail', 'dim', 'bold', 'code'] as const) expect(mine[style]('x')).toBe(theirs[style]('x'));
