@@ -27,16 +27,21 @@ export function useLifecycleSuite(): { cluster: (options: SimClusterOptions) => 
   };
 }
 
-/** The values a database install gets from the wizard: a Secret reference, never the password. */
-export const postgresValues = [
-  'database.engine.postgres=postgresql',
-  'mlflowBackend.connections.host=db.internal',
-  'mlflowBackend.connections.port=5432',
-  'mlflowBackend.connections.database=mlflow',
-  'mlflowBackend.connections.username=mlflow',
-  'mlflowBackend.existingSecret=mlflow-mlflow-db',
-  'defaultArtifactRoot=s3://bucket/mlflow',
-].flatMap((pair) => ['--set', pair]);
+/** The values of a database install of release `release` as the wizard writes them: a Secret reference, never the password. */
+export function postgresSettings(release = 'mlflow'): string[] {
+  return [
+    'database.engine.postgres=postgresql',
+    'mlflowBackend.connections.host=db.internal',
+    'mlflowBackend.connections.port=5432',
+    'mlflowBackend.connections.database=mlflow',
+    'mlflowBackend.connections.username=mlflow',
+    `mlflowBackend.existingSecret=${release}-mlflow-db`,
+  ];
+}
+
+export function setFlags(pairs: readonly string[]): string[] {
+  return pairs.flatMap((pair) => ['--set', pair]);
+}
 
 /** Installs charts/mlflow with the helm double, as the install pipeline's helm step does. */
 export async function helmInstall(sim: SimCluster, options: { release?: string; namespace?: string; extra?: string[]; wait?: boolean } = {}): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyInstallerObjects, availableMajors, helmInstall, postgresValues, runAgainst, useLifecycleSuite } from './helpers.js';
+import { applyInstallerObjects, availableMajors, helmInstall, postgresSettings, runAgainst, setFlags, useLifecycleSuite } from './helpers.js';
 
 const suite = useLifecycleSuite();
 
@@ -54,7 +54,7 @@ describe.each(availableMajors)('status with helm %i', (major) => {
     const sim = suite.cluster({ helmMajor: major, namespaces: { tracking: {} } });
     const ingress = ['ingress.enabled=true', 'ingress.className=nginx', 'ingress.hosts[0].host=mlflow.example.com', 'ingress.hosts[0].paths[0].path=/', 'ingress.hosts[0].paths[0].pathType=Prefix', 'ingress.tls[0].hosts[0]=mlflow.example.com', 'ingress.tls[0].secretName=mlflow-tls'];
     await applyInstallerObjects(sim, 'pw-of-team', { release: 'team', namespace: 'tracking' });
-    await helmInstall(sim, { release: 'team', namespace: 'tracking', extra: [...postgresValues.map((v) => v.replace('mlflow-mlflow-db', 'team-mlflow-db')), ...ingress.flatMap((pair) => ['--set', pair])] });
+    await helmInstall(sim, { release: 'team', namespace: 'tracking', extra: setFlags([...postgresSettings('team'), 'defaultArtifactRoot=s3://bucket/mlflow', ...ingress]) });
     sim.clearCalls();
     const result = await runAgainst(sim, ['status', '--context', 'sim-staging', '-n', 'tracking', '--release', 'team', '--json']);
     expect(result.code).toBe(0);
