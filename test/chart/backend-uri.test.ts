@@ -30,8 +30,8 @@ async function backendUriBuiltBy(container: Container, env: Record<string, strin
 }
 
 const engines = [
-  { engine: { postgres: 'psql' }, scheme: 'postgresql', port: '5432' },
-  { engine: { postgres: 'postgresql' }, scheme: 'postgresql', port: '5432' },
+  { engine: { postgres: 'psql' }, scheme: 'postgresql+psycopg2', port: '5432' },
+  { engine: { postgres: 'postgresql' }, scheme: 'postgresql+psycopg2', port: '5432' },
   { engine: { mysql: 'mysql+pymysql' }, scheme: 'mysql+pymysql', port: '3306' },
   { engine: { mssql: 'mssql+pymssql' }, scheme: 'mssql+pymssql', port: '1433' },
 ];

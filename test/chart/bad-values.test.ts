@@ -19,6 +19,7 @@ const badValues: { name: string; values: Record<string, unknown>; message: RegEx
   { name: 'a database without its host', values: { database: { enabled: true }, mlflowBackend: { connections: { password: 'x' } } }, message: /mlflowBackend\.connections\.host/ },
   { name: 'a database without a password source', values: { database: { enabled: true }, mlflowBackend: { connections: { host: 'db' } } }, message: /needs its password/ },
   { name: 'an extraArg the chart owns', values: { extraArgs: { port: 8080 } }, message: /extraArgs\.port/ },
+  { name: 'gunicorn-opts, which MLflow refuses beside --allowed-hosts', values: { extraArgs: { 'gunicorn-opts': '--timeout 120' } }, message: /extraArgs\.gunicorn-opts: MLflow refuses/ },
   { name: 'an unknown secrets provider', values: { secrets: { store: { enabled: true, provider: 'keepass' } } }, message: /secrets[./]store[./]provider/ },
   { name: 'several replicas with artifacts on a ReadWriteOnce volume', values: { ...database, replicaCount: 2 }, message: /replicaCount: artifacts kept on the server's volume/ },
   { name: 'a bad service type', values: { service: { type: 'Ingress' } }, message: /service[./]type/ },

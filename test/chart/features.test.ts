@@ -43,10 +43,10 @@ describe.each(helmMajors.map((major) => toolSet(major)))('chart features with he
   });
 
   it.skipIf(skip)('passes extraArgs as --key=value, and a true flag bare', async () => {
-    const { manifests } = await renderChart(tools, { extraArgs: { workers: 4, 'gunicorn-opts': '--timeout 120', dev: true, 'static-prefix': '/ml' } });
+    const { manifests } = await renderChart(tools, { extraArgs: { workers: 4, 'uvicorn-opts': '--timeout-keep-alive 120', dev: true, 'static-prefix': '/ml' } });
     const server = serverContainer(manifests);
     expect(argOf(server, 'workers')).toBe('4');
-    expect(argOf(server, 'gunicorn-opts')).toBe('--timeout 120');
+    expect(argOf(server, 'uvicorn-opts')).toBe('--timeout-keep-alive 120');
     expect(argOf(server, 'dev')).toBe(true);
     expect(argOf(server, 'static-prefix')).toBe('/ml');
   });

@@ -6,7 +6,7 @@ import { allCombos, comboName, specialPassword, valuesFor, type Combo } from './
 import { argOf, envOf, ofKind, only, podTemplate, serverContainer } from './inspect.js';
 
 const combos = allCombos();
-const schemes = { postgres: 'postgresql', mysql: 'mysql+pymysql', mssql: 'mssql+pymssql' } as const;
+const schemes = { postgres: 'postgresql+psycopg2', mysql: 'mysql+pymysql', mssql: 'mssql+pymssql' } as const;
 
 async function mapWithLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);

@@ -54,7 +54,7 @@ describe.each(helmMajors.map((major) => toolSet(major)))('the seed README exampl
     expect(ok).toBe(true);
     manifests.forEach(validateManifest);
     const server = serverContainer(manifests);
-    expect(envOf(server, 'MLFLOW_DB_SCHEME')?.value).toBe('postgresql');
+    expect(envOf(server, 'MLFLOW_DB_SCHEME')?.value).toBe('postgresql+psycopg2');
     expect(envOf(server, 'MLFLOW_DB_HOST')?.value).toBe('my_host');
     expect(envOf(server, 'MLFLOW_DB_PORT')?.value).toBe('5342');
     expect(envOf(server, 'MLFLOW_DB_NAME')?.value).toBe('my_db');

@@ -78,7 +78,7 @@ def create_database():
 
     scheme = env["MLFLOW_DB_SCHEME"]
     name, user, password = env["MLFLOW_DB_NAME"], env["MLFLOW_DB_USER"], env["MLFLOW_DB_PASSWORD"]
-    admin_database = {"postgresql": "postgres", "mssql+pymssql": "master"}.get(scheme, "")
+    admin_database = "postgres" if scheme.startswith("postgresql") else "master" if scheme.startswith("mssql") else ""
     engine = sqlalchemy.create_engine(
         database_uri("MLFLOW_DB_MASTER_USER", "MLFLOW_DB_MASTER_PASSWORD", admin_database),
         isolation_level="AUTOCOMMIT",
@@ -108,6 +108,9 @@ def create_database():
             verb = "ALTER" if exists("SELECT 1 FROM pg_roles WHERE rolname = %s", user) else "CREATE"
             run("{} ROLE {} LOGIN PASSWORD {}".format(verb, ident(user), literal(password)))
             if not exists("SELECT 1 FROM pg_database WHERE datname = %s", name):
+                # An RDS/Aurora master user is no superuser: it may hand a database to a role it belongs to.
+                if not exists("SELECT 1 FROM pg_roles WHERE rolname = current_user AND rolsuper"):
+                    run("GRANT {} TO CURRENT_USER".format(ident(user)))
                 run("CREATE DATABASE {} OWNER {}".format(ident(name), ident(user)))
             run("GRANT ALL PRIVILEGES ON DATABASE {} TO {}".format(ident(name), ident(user)))
         elif scheme.startswith("mysql"):

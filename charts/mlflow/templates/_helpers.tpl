@@ -87,7 +87,8 @@ masterUser: {{ coalesce $c.db_master_user "" | quote }}
 {{- end }}
 
 {{- define "mlflow.dbScheme" -}}
-{{- get (dict "postgres" "postgresql" "mysql" "mysql+pymysql" "mssql" "mssql+pymssql") (include "mlflow.engine" .) }}
+{{- /* Explicit drivers: the image's `db` extra ships psycopg2, pymysql and pymssql; SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3. */}}
+{{- get (dict "postgres" "postgresql+psycopg2" "mysql" "mysql+pymysql" "mssql" "mssql+pymssql") (include "mlflow.engine" .) }}
 {{- end }}
 
 {{- define "mlflow.createDatabase" -}}
@@ -216,6 +217,8 @@ key: {{ $create.masterPasswordKey }}
 {{/* `mlflow server` arguments. */}}
 {{- define "mlflow.serverArgs" -}}
 {{- $managed := list "host" "port" "backend-store-uri" "default-artifact-root" "artifacts-destination" "serve-artifacts" "no-serve-artifacts" "expose-prometheus" "allowed-hosts" }}
+{{- /* MLflow refuses these next to --allowed-hosts (its security middleware), which the chart always sets. */}}
+{{- $withoutHostCheck := list "gunicorn-opts" "waitress-opts" }}
 - exec
 - mlflow
 - server
@@ -240,6 +243,9 @@ key: {{ $create.masterPasswordKey }}
 {{- range $key, $value := .Values.extraArgs }}
 {{- if has ($key | trimPrefix "--") $managed }}
 {{- fail (printf "extraArgs.%s: the chart sets --%s itself; use the chart's own values (service.port, defaultArtifactRoot, prometheus.expose, mlflow.allowedHosts, ...)" $key ($key | trimPrefix "--")) }}
+{{- end }}
+{{- if has ($key | trimPrefix "--") $withoutHostCheck }}
+{{- fail (printf "extraArgs.%s: MLflow refuses --%s together with --allowed-hosts, which the chart sets to guard against DNS rebinding; use extraArgs.workers, or uvicorn-opts" $key ($key | trimPrefix "--")) }}
 {{- end }}
 {{- if kindIs "bool" $value }}
 {{- if $value }}
