@@ -92,7 +92,7 @@ export async function runUninstall(options: GlobalOptions, context: UninstallCon
         `not a terminal, so the uninstall cannot be confirmed: nothing was removed. Pass --yes to uninstall release ${plan.release} from context ${plan.context.context}`,
       );
     }
-    if (!(await confirmed(plan, context))) throw new CancelledError('Cancelled, nothing was removed');
+    if (!(await nothingRemovedOnCancel(() => confirmed(plan, context)))) throw new CancelledError('Cancelled, nothing was removed');
   }
   const outcome = await executeUninstall(plan, { tools, target, report: (line) => say([palette.ok(`✔ ${line}`)]), ...(context.signal ? { signal: context.signal } : {}) }, rerunHint(target, plan.purge));
   if (options.json) context.stdout(`${JSON.stringify(outcomeJson(plan, outcome), null, 2)}\n`);
