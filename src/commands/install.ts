@@ -4,9 +4,11 @@ import { equivalentCommand } from '../answers/command-line.js';
 import { missingAnswers, unansweredQuestions } from '../answers/consistency.js';
 import { fieldByKey, flagFor } from '../answers/fields.js';
 import { mergeLayers } from '../answers/layers.js';
-import { resolveAnswers, type ResolvedAnswers } from '../answers/resolve.js';
+import { resolveAnswers, type AnswerInputs, type ResolvedAnswers } from '../answers/resolve.js';
+import { clusterUidKey, savedAnswersLabel } from '../answers/saved.js';
 import { checkSecretEnvironment, missingSecretInputs, secretSpecs, type SecretEnvironment } from '../answers/secrets.js';
 import { toChartValues, type ChartValues } from '../answers/to-values.js';
+import { clusterView, readClusterOnce, type ClusterReading } from '../cluster/cluster-state.js';
 import { parseDuration } from '../cluster/duration.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
@@ -16,6 +18,7 @@ import { formatPlan, formatPlanJson } from '../plan/format.js';
 import { buildPlan } from '../plan/plan.js';
 import { renderWithHelm } from '../plan/render.js';
 import { valuesFileText, writeValuesFile } from '../values-file.js';
+import { checkSavedCluster } from '../wizard/saved-cluster.js';
 
 /** What the command reads from and writes to, so tests can run it without a terminal. */
 export interface InstallContext {
@@ -65,9 +68,106 @@ async function runWizard(options: GlobalOptions, context: InstallContext, resolv
   };
 }
 
-/** The real install (preflight, Secrets, helm, rollout, checks) comes with the install pipeline. */
-function runInstallPipeline(): never {
-  throw new UsageError('the install pipeline is not available in this version yet; use --dry-run to write the values file and see the plan');
+function answerInputs(options: GlobalOptions, cwd: string): AnswerInputs {
+  return {
+    set: options.set,
+    ...(options.preset === undefined ? {} : { preset: options.preset }),
+    ...(options.release === undefined ? {} : { release: options.release }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    cwd,
+  };
+}
+
+/** The cluster as it is now, for the release and namespace the answers name (bounded in time; never throws). */
+function readCluster(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers): Promise<ClusterReading> {
+  const { release, namespace } = resolved.answers;
+  const known = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD'].flatMap((name) => context.env[name] ?? []);
+  const target = {
+    kubectl: options.kubectl,
+    helm: options.helm,
+    ...(options.context ? { context: options.context } : {}),
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+  };
+  return readClusterOnce(target, { release, namespace }, { secrets: known });
+}
+
+interface EarlierRun {
+  resolved: ResolvedAnswers;
+  cluster: ClusterReading;
+  notes: string[];
+}
+
+/**
+ * Without the wizard (--yes, --dry-run): the cluster is read for the release the answers name, and the answers
+ * an earlier run saved there come in beneath the flags and the preset. With --yes, answers saved on another
+ * cluster are refused unless --context names the cluster; a dry run leaves them out and says so.
+ */
+async function withEarlierRun(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers): Promise<EarlierRun> {
+  const cluster = await readCluster(options, context, resolved);
+  const saved = cluster.reachable ? cluster.state.savedAnswers : undefined;
+  if (!cluster.reachable || saved === undefined) return { resolved, cluster, notes: [] };
+  const where = savedAnswersLabel(saved.location);
+  const savedUid = saved.data[clusterUidKey];
+  const match = checkSavedCluster({
+    yes: options.yes,
+    contextGiven: options.context !== undefined,
+    where,
+    ...(savedUid ? { savedUid } : {}),
+    ...(cluster.state.clusterUid ? { clusterUid: cluster.state.clusterUid } : {}),
+  });
+  if (match.kind === 'other' && !options.yes) {
+    return { resolved, cluster, notes: [`the answers saved in ${where} were saved on another cluster: they are left out of this plan`] };
+  }
+  const again = resolveAnswers({ ...answerInputs(options, context.cwd), savedAnswers: saved });
+  return { resolved: again, cluster, notes: [`the answers of the ${where} are used beneath the flags and the preset`] };
+}
+
+/** The values file, written (0600) with the command that gives the same answers; that command is returned. */
+function writeValues(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers, values: ChartValues): string[] {
+  const kube = { ...(options.context ? { context: options.context } : {}), ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) };
+  const flags = {
+    ...kube,
+    valuesFile: options.valuesFile,
+    ...(options.chart ? { chart: options.chart } : {}),
+    ...(options.preset ? { preset: options.preset } : {}),
+  };
+  const command = equivalentCommand(resolved.answers, flags, resolved.preset ? mergeLayers([resolved.preset.layer]).answers : undefined);
+  writeValuesFile(resolve(context.cwd, options.valuesFile), valuesFileText(values, command));
+  return command;
+}
+
+/** The install itself: checks, the plan's steps, next steps (src/tasks/install.ts, loaded only for a real install). */
+async function runInstallPipeline(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers, values: ChartValues, earlier: EarlierRun | undefined): Promise<number> {
+  const chart = chartPath(options, context.cwd);
+  const command = writeValues(options, context, resolved, values);
+  const cluster = earlier?.cluster ?? (await readCluster(options, context, resolved));
+  for (const note of earlier?.notes ?? []) context.stdout(`Note: ${note}.\n`);
+  // The same command to rerun: the answers, and the flags that are not answers when they are not the defaults.
+  const rerun = [
+    ...command,
+    ...(options.timeout === '5m' ? [] : ['--timeout', options.timeout]),
+    ...(options.helm === 'helm' ? [] : ['--helm', options.helm]),
+    ...(options.kubectl === 'kubectl' ? [] : ['--kubectl', options.kubectl]),
+  ];
+  const { runInstallPipeline: install } = await import('../tasks/install.js');
+  return install({
+    options,
+    resolved,
+    values,
+    chart,
+    valuesFile: options.valuesFile,
+    cwd: context.cwd,
+    cluster,
+    equivalentCommand: command,
+    rerunCommand: rerun,
+    io: {
+      stdout: context.stdout,
+      stderr: (text) => process.stderr.write(text),
+      isTTY: process.stdout.isTTY === true,
+      interactive: context.interactive,
+      env: context.env,
+    },
+  });
 }
 
 /** The chart to install: the bundled one, or --chart (as given, for the commands shown). */
@@ -85,26 +185,23 @@ function checkTimeout(timeout: string): void {
   if (parseDuration(timeout) === undefined) throw new UsageError(`--timeout ${timeout}: expected a duration such as 90s, 5m or 1h`);
 }
 
-async function dryRun(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers, values: ChartValues): Promise<number> {
+async function dryRun(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers, values: ChartValues, earlier: EarlierRun | undefined): Promise<number> {
   const { answers } = resolved;
   const chart = chartPath(options, context.cwd);
   const kube = { ...(options.context ? { context: options.context } : {}), ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) };
-  const flags = {
-    ...kube,
-    valuesFile: options.valuesFile,
-    ...(options.chart ? { chart: options.chart } : {}),
-    ...(options.preset ? { preset: options.preset } : {}),
-  };
-  const command = equivalentCommand(answers, flags, resolved.preset ? mergeLayers([resolved.preset.layer]).answers : undefined);
+  const command = writeValues(options, context, resolved, values);
   const valuesFile = options.valuesFile;
-  writeValuesFile(resolve(context.cwd, valuesFile), valuesFileText(values, command));
-  const rendered = await renderWithHelm({
-    helm: options.helm,
-    chart: resolve(context.cwd, chart),
-    release: answers.release,
-    namespace: answers.namespace,
-    valuesFile: resolve(context.cwd, valuesFile),
-  });
+  const [rendered, cluster] = await Promise.all([
+    renderWithHelm({
+      helm: options.helm,
+      chart: resolve(context.cwd, chart),
+      release: answers.release,
+      namespace: answers.namespace,
+      valuesFile: resolve(context.cwd, valuesFile),
+    }),
+    context.cluster ? undefined : (earlier?.cluster ?? readCluster(options, context, resolved)),
+  ]);
+  const view = context.cluster ?? (cluster?.reachable ? clusterView(cluster.state) : undefined);
   const plan = buildPlan({
     answers,
     values,
@@ -115,7 +212,9 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
     kube,
     timeout: options.timeout,
     manifests: rendered.manifests,
-    ...(context.cluster ? { cluster: context.cluster } : {}),
+    ...(view ? { cluster: view } : {}),
+    ...(cluster && !cluster.reachable ? { clusterNote: cluster.reason } : {}),
+    notes: earlier?.notes ?? [],
     env: context.env,
     equivalentCommand: command,
   });
@@ -125,16 +224,14 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
 
 export async function runInstall(options: GlobalOptions, context: InstallContext): Promise<number> {
   checkTimeout(options.timeout);
-  let resolved = resolveAnswers({
-    set: options.set,
-    ...(options.preset === undefined ? {} : { preset: options.preset }),
-    ...(options.release === undefined ? {} : { release: options.release }),
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    cwd: context.cwd,
-  });
+  let resolved = resolveAnswers(answerInputs(options, context.cwd));
+  let earlier: EarlierRun | undefined;
   if (!options.yes && !options.dryRun) {
     if (!context.interactive) throw notATerminal(resolved);
     ({ options, context, resolved } = await runWizard(options, context, resolved));
+  } else {
+    earlier = await withEarlierRun(options, context, resolved);
+    resolved = earlier.resolved;
   }
   const missing = missingAnswers(resolved.answers, resolved.presetRequired);
   if (missing.length > 0) {
@@ -143,12 +240,12 @@ export async function runInstall(options: GlobalOptions, context: InstallContext
   const specs = secretSpecs(resolved.answers);
   checkSecretEnvironment(specs, context.env);
   const values = toChartValues(resolved.answers);
-  if (options.dryRun) return dryRun(options, context, resolved, values);
+  if (options.dryRun) return dryRun(options, context, resolved, values, earlier);
   const unprovided = missingSecretInputs(specs, context.env);
   if (unprovided.length > 0) {
     throw new UsageError(`missing passwords (with --yes nothing is asked): set ${unprovided.map((input) => input.env).join(' and ')} in the environment`);
   }
-  return runInstallPipeline();
+  return runInstallPipeline(options, context, resolved, values, earlier);
 }
 
 export async function run(options: GlobalOptions): Promise<number> {

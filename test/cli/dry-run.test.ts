@@ -89,14 +89,14 @@ describe.skipIf(helm3.unavailable !== undefined || helm4.unavailable !== undefin
     }
   });
 
-  it('--yes without --dry-run: a missing password variable is named; with it, the not-yet-available pipeline says to use --dry-run', async () => {
+  it('--yes without --dry-run: a missing password variable is named; with it, the install starts and its checks find no cluster', async () => {
     const args = ['--yes', '--preset', 'postgres', '--set', 'backend.db.host=db'];
     const missing = await runCli(args);
     expect(missing).toMatchObject({ code: 2, stdout: '' });
     expect(missing.stderr).toBe('mlflow-install: missing passwords (with --yes nothing is asked): set MLFLOW_DB_PASSWORD in the environment\n');
-    const pipeline = await runCli(args, { env: cliEnv({ MLFLOW_DB_PASSWORD: 'x' }) });
-    expect(pipeline.code).toBe(2);
-    expect(pipeline.stderr).toMatch(/^mlflow-install: the install pipeline is not available in this version yet; use --dry-run/);
+    const pipeline = await runCli(args, { env: cliEnv({ MLFLOW_DB_PASSWORD: 'Pw-not-a-word-7', KUBECONFIG: join(scratchDir(), 'no-such-kubeconfig') }) });
+    expect(pipeline.code, pipeline.stderr).toBe(1);
+    expect(pipeline.stderr).toMatch(/mlflow-install: preflight failed \(.*kube context.*\); nothing was changed\n$/);
   });
 
   it('outside a terminal and without --yes: exit 2, listing the questions and the flags that answer them', async () => {

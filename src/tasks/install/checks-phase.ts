@@ -1,0 +1,110 @@
+import type { ListrTask } from 'listr2';
+import type { ClusterState } from '../../cluster/cluster-state.js';
+import type { Helm, KubeAccess } from '../../cluster/helm.js';
+import type { Kubectl } from '../../cluster/kubectl.js';
+import type { CommandRunner } from '../../cluster/runner.js';
+import { renderWithHelm, type Rendered, type RenderRequest } from '../../plan/render.js';
+import { startPreflight, type CheckResult, type PreflightInput } from '../preflight.js';
+import { saidBy } from './failure.js';
+
+/** A preflight check's result, or one of this phase's own: the chart renders, the release is not locked. */
+export type PhaseResult = Omit<CheckResult, 'id'> & { id: CheckResult['id'] | 'chart' | 'release' };
+
+/** What the checks found, for the steps that follow. */
+export interface Checked {
+  results: PhaseResult[];
+  helm?: Helm;
+  rendered?: Rendered;
+  ok: boolean;
+}
+
+export interface ChecksInput {
+  runner: CommandRunner;
+  kubectl: Kubectl;
+  helmBinary: string;
+  kube: KubeAccess;
+  preflight: PreflightInput;
+  render: RenderRequest;
+  before: ClusterState;
+  release: string;
+}
+
+/** A check of this run's own, beside preflight's: the release is not locked by an unfinished helm operation. */
+function releaseCheck(before: ClusterState, release: string, namespace: string, helmBinary: string): PhaseResult {
+  const found = before.release;
+  const title = 'release';
+  if (found === undefined || found.latest.status === 'uninstalled') return { id: 'release', title, status: 'pass', detail: `no release ${release} in ${namespace} yet: this is a new install` };
+  if (found.latest.status.startsWith('pending-')) {
+    const unlock = found.deployed ? `${helmBinary} rollback ${release} ${found.deployed.revision} --namespace ${namespace}` : `${helmBinary} uninstall ${release} --namespace ${namespace}`;
+    return {
+      id: 'release',
+      title,
+      status: 'fail',
+      detail: `release ${release} is ${found.latest.status} at revision ${found.latest.revision}: an earlier helm operation did not finish`,
+      fix: `Make sure no other install is running, then unlock it with \`${unlock}\` and rerun.`,
+    };
+  }
+  const deployed = found.deployed ? `revision ${found.deployed.revision} deployed` : `revision ${found.latest.revision} ${found.latest.status}`;
+  return { id: 'release', title, status: 'pass', detail: `release ${release} exists (${deployed}): this upgrades it` };
+}
+
+function titleOf(result: PhaseResult): string {
+  if (result.status === 'pass') return `${result.title}: ${result.detail}`;
+  if (result.status === 'warn') return `${result.title}: warning: ${result.detail}`;
+  return result.title;
+}
+
+/**
+ * The preflight checks, the chart rendered with the values (`helm template`: broken values fail here, before
+ * anything changes) and the release's own check, all at once, as subtasks. A failing subtask waits for the
+ * others before it fails, so every result is shown.
+ */
+export function checkTasks<Ctx>(input: ChecksInput, checked: Checked): ListrTask<Ctx>[] {
+  const started = startPreflight({ runner: input.runner, kubectl: input.kubectl, helmBinary: input.helmBinary, kube: input.kube }, input.preflight);
+  const rendering = renderWithHelm(input.render, input.runner).then(
+    (rendered): PhaseResult => {
+      checked.rendered = rendered;
+      return { id: 'chart', title: 'chart', status: 'pass', detail: `renders ${rendered.manifests.length} objects with these values (helm ${rendered.version.text})` };
+    },
+    (error: unknown): PhaseResult => ({
+      id: 'chart',
+      title: 'chart',
+      status: 'fail',
+      detail: `helm template failed: ${saidBy(error)}`,
+      fix: 'The values do not render: check the --set values the message names; if they look right, this is a bug of mlflow-install (please report it with the values file).',
+    }),
+  );
+  const release: Promise<PhaseResult> = Promise.resolve(releaseCheck(input.before, input.release, input.preflight.namespace, input.helmBinary));
+  const all: { title: string; result: Promise<PhaseResult> }[] = [
+    ...started.checks.map(({ check, result }) => ({ title: check.title, result })),
+    { title: 'chart', result: rendering },
+    { title: 'release', result: release },
+  ];
+  const everything = Promise.all(all.map((entry) => entry.result)).then((results) => {
+    checked.results = results;
+    checked.ok = results.every((result) => result.status !== 'fail');
+    if (started.findings.helm) checked.helm = started.findings.helm;
+    return results;
+  });
+  return all.map(({ title, result }) => ({
+    title,
+    task: async (_ctx, task) => {
+      const found = await result;
+      task.title = titleOf(found);
+      if (found.status === 'skip') {
+        task.skip(found.detail);
+        return;
+      }
+      if (found.status !== 'fail') return;
+      await everything;
+      throw new Error(found.detail);
+    },
+  }));
+}
+
+/** What to do about each failed or warned check, as lines. */
+export function fixLines(results: readonly PhaseResult[], status: 'fail' | 'warn'): string[] {
+  return results
+    .filter((result) => result.status === status)
+    .flatMap((result) => [`  ${status === 'fail' ? '✖' : '!'} ${result.title}: ${result.detail}`, ...(result.fix ? [`    Fix: ${result.fix}`] : [])]);
+}

@@ -1,0 +1,144 @@
+import { savedAnswersName } from '../../answers/saved.js';
+import type { ReleaseRevision } from '../../cluster/cluster-state.js';
+import { shellLine, tailLines } from '../../cluster/display.js';
+import { UnsupportedHelmError } from '../../cluster/helm.js';
+import { CommandFailedError, CommandTimeoutError } from '../../cluster/runner.js';
+import { ToolNotFoundError } from '../../cluster/tool-errors.js';
+import type { PlannedCommand } from '../../plan/commands.js';
+import type { InstallRun } from './install-run.js';
+
+/** Why a step failed and what to do about it, each in a sentence. */
+export interface Explanation {
+  cause: string;
+  fix: string;
+}
+
+/** What the failed command said last (its error line), or the error's own message. */
+export function saidBy(error: unknown): string {
+  if (error instanceof CommandFailedError) return (error.stderrTail.at(-1) ?? error.summary).replace(/^Error: /, '').trim();
+  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+}
+
+function refused(error: unknown): boolean {
+  return error instanceof CommandFailedError && error.stderrTail.some((line) => /forbidden/i.test(line));
+}
+
+const pendingOperation = /another operation \(install\/upgrade\/rollback\) is in progress/;
+const deadline = /context deadline exceeded|timed out waiting for the condition/;
+
+function timedOut(error: unknown): boolean {
+  return error instanceof CommandTimeoutError || (error instanceof CommandFailedError && error.stderrTail.some((line) => deadline.test(line)));
+}
+
+function slowFix(run: InstallRun): string {
+  return `Look at the pods' state, events, logs and hints above and fix what they point at. If the cluster is only slow (pulling the image, provisioning the volume), rerun with a longer --timeout than ${run.timeout}.`;
+}
+
+function permissionFix(run: InstallRun): string {
+  return `Ask a cluster admin for the permission in namespace ${run.answers.namespace} (a Role bound to you), or use a context that has it.`;
+}
+
+function helmUpgradeExplanation(run: InstallRun, error: unknown): Explanation {
+  const { release, namespace } = run.answers;
+  const said = saidBy(error);
+  if (error instanceof CommandFailedError && error.stderrTail.some((line) => pendingOperation.test(line))) {
+    const deployed = run.before.release?.deployed;
+    const unlock = deployed
+      ? [run.tools.helm, 'rollback', release, String(deployed.revision), '--namespace', namespace]
+      : [run.tools.helm, 'uninstall', release, '--namespace', namespace];
+    return {
+      cause: `release ${release} is locked by an earlier helm operation that did not finish (it was stopped or crashed): ${said}`,
+      fix: `Unlock it with \`${shellLine(unlock[0] ?? 'helm', unlock.slice(1))}\`, then rerun.`,
+    };
+  }
+  if (timedOut(error)) {
+    return { cause: `release ${release} was not ready within --timeout ${run.timeout}: helm waited for its pods, volume claims and Jobs (${said})`, fix: slowFix(run) };
+  }
+  if (refused(error)) return { cause: `helm was refused: ${said}`, fix: permissionFix(run) };
+  return { cause: `helm upgrade failed: ${said.replace(/^(UPGRADE|INSTALLATION) FAILED: /, '')}`, fix: 'Read helm\'s message and the diagnostics above, fix what they point at, and rerun.' };
+}
+
+/** The cause and the fix of a failed step, in the person's terms. */
+export function explainFailure(step: PlannedCommand, error: unknown, run: InstallRun): Explanation {
+  if (error instanceof ToolNotFoundError || error instanceof UnsupportedHelmError) return { cause: error.problem, fix: error.remedy };
+  const said = saidBy(error);
+  const { release, namespace } = run.answers;
+  switch (step.step) {
+    case 'namespace':
+      return refused(error)
+        ? { cause: `not allowed to create the namespace ${namespace}: ${said}`, fix: `Ask a cluster admin to create it (\`kubectl create namespace ${namespace}\`), then rerun.` }
+        : { cause: `creating the namespace ${namespace} failed: ${said}`, fix: 'Fix what kubectl says, then rerun.' };
+    case 'secrets':
+      return { cause: `applying the database password Secret failed: ${said}`, fix: refused(error) ? permissionFix(run) : 'Fix what kubectl says, then rerun.' };
+    case 'secrets-store-driver-repo':
+    case 'secrets-store-driver':
+    case 'secrets-store-provider-repo':
+    case 'secrets-store-provider':
+      return {
+        cause: `installing the Secrets Store CSI driver or its ${run.answers.secrets.provider} provider failed: ${said}`,
+        fix: 'Check access to kube-system and to the chart repository from here, or install the driver yourself (https://secrets-store-csi-driver.sigs.k8s.io/getting-started/installation) and rerun with --set secrets.installDriver=false.',
+      };
+    case 'helm-upgrade':
+      return helmUpgradeExplanation(run, error);
+    case 'rollout':
+      return timedOut(error)
+        ? { cause: `the Deployment of release ${release} did not finish rolling out within --timeout ${run.timeout}`, fix: slowFix(run) }
+        : { cause: `kubectl rollout status failed: ${said}`, fix: slowFix(run) };
+    case 'pods-ready':
+      return timedOut(error)
+        ? { cause: `not every server pod of release ${release} was Running and Ready within --timeout ${run.timeout}`, fix: slowFix(run) }
+        : { cause: `waiting for the server pods failed: ${said}`, fix: slowFix(run) };
+    case 'helm-test':
+      return {
+        cause: `the chart's test (a pod that asks the server for /health) failed: ${said}`,
+        fix: 'Look at the test\'s output and the hints above; the server is installed, so `mlflow-install status` and `kubectl logs` show more.',
+      };
+    case 'cluster-uid':
+    case 'save-answers':
+      return {
+        cause: `MLflow is installed and ready, but saving the answers in ConfigMap ${namespace}/${savedAnswersName(release)} failed: ${said}`,
+        fix: 'Rerun the same command: it changes nothing that is in place and saves them.',
+      };
+    default:
+      return { cause: `${step.title} failed: ${said}`, fix: 'Fix what the message says, then rerun.' };
+  }
+}
+
+/** Where the release stands after helm upgrade failed, from its history read afterwards. */
+export function releaseAfterHelmFailure(run: InstallRun, after: readonly ReleaseRevision[] | undefined, reason?: string): string {
+  const { release, namespace } = run.answers;
+  const before = run.before.release;
+  const upgrading = before !== undefined && before.latest.status !== 'uninstalled';
+  if (after === undefined) return `Could not read release ${release} afterwards (${reason ?? 'no answer'}): \`helm history ${release} --namespace ${namespace}\` shows where it stands.`;
+  const latest = after.at(-1);
+  if (latest === undefined || latest.status === 'uninstalled') {
+    return upgrading
+      ? `Release ${release} is gone: helm removed it.`
+      : `Nothing of release ${release} is installed: helm removed what it had created (helm rolled back the first install).`;
+  }
+  if (latest.status.startsWith('pending-')) {
+    return `Release ${release} is left ${latest.status} (helm was stopped before it could finish): the next helm command on it fails until \`helm rollback ${release} --namespace ${namespace}\`${upgrading ? '' : ` or \`helm uninstall ${release} --namespace ${namespace}\``} clears it.`;
+  }
+  if (upgrading && latest.status === 'deployed' && latest.revision !== before.latest.revision) {
+    const earlier = before.deployed?.revision;
+    return `helm rolled back: the earlier release${earlier === undefined ? '' : ` (revision ${earlier})`} is in place and still serving, as revision ${latest.revision}.`;
+  }
+  if (upgrading && latest.revision === before.latest.revision) return `helm changed nothing: release ${release} is still at revision ${latest.revision} (${latest.status}).`;
+  return `Release ${release} is at revision ${latest.revision}, ${latest.status}.`;
+}
+
+/** After a later step failed, the release is installed but not healthy: how to go back. */
+export function releaseInstalledButUnhealthy(run: InstallRun): string {
+  const { release, namespace } = run.answers;
+  const at = run.installedRevision === undefined ? '' : ` revision ${run.installedRevision}`;
+  const earlier = run.before.release?.deployed;
+  return earlier
+    ? `Release ${release}${at} is installed but not healthy; \`helm rollback ${release} ${earlier.revision} --namespace ${namespace}\` returns to the earlier release (revision ${earlier.revision}).`
+    : `Release ${release}${at} is installed but not healthy; \`mlflow-install uninstall --namespace ${namespace} --release ${release}\` removes it (the tracking data is kept).`;
+}
+
+/** The last lines a failed command printed on either stream: what helm test's --logs showed, for one. */
+export function commandOutputTail(error: unknown, lines = 15): string[] {
+  if (!(error instanceof CommandFailedError)) return [];
+  return [...tailLines(error.stdout, lines), ...error.stderrTail.slice(-5)];
+}
