@@ -49,7 +49,7 @@ export interface ClusterTarget {
 const releaseNotFound = /release: not found/;
 
 function reasonOf(error: unknown): string {
-  if (error instanceof CommandFailedError) return (error.stderrTail.at(-1) ?? error.summary).trim();
+  if (error instanceof CommandFailedError) return (error.stderrTail.at(-1) ?? error.summary).replace(/^Error: /, '').trim();
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n')[0] ?? message;
 }
@@ -169,5 +169,6 @@ export function clusterView(state: ClusterState): ClusterView {
     ...(state.currentValues ? { currentValues: state.currentValues } : {}),
     ...(state.namespaceExists === undefined ? {} : { namespaceExists: state.namespaceExists }),
     ...(state.secretsStoreDriverInstalled === undefined ? {} : { secretsStoreDriverInstalled: state.secretsStoreDriverInstalled }),
+    ...(state.clusterUid === undefined ? {} : { clusterUid: state.clusterUid }),
   };
 }
