@@ -32,12 +32,19 @@ export interface UninstallRun {
   pollIntervalMs?: number;
 }
 
+interface Step {
+  doing: string;
+  /** Whether the step changes the cluster: stopped midway, it may have done part of its work. */
+  changes: boolean;
+}
+
 /** Thrown when a step fails or is cancelled: what was done before it. */
-function stopped(error: unknown, step: string, done: readonly string[], rerun: string): Error {
-  const before = done.length > 0 ? ` Done before that: ${done.join('; ')}.` : ' Nothing had been changed yet.';
-  if (error instanceof CancelledError) return new CancelledError(`Cancelled while ${step}.${before} ${rerun}`);
+function stopped(error: unknown, step: Step, done: readonly string[], rerun: string): Error {
+  const partly = step.changes ? ' (it may have done part of its work)' : '';
+  const before = done.length > 0 ? ` Done before that: ${done.join('; ')}.` : ' Nothing was changed before it.';
+  if (error instanceof CancelledError) return new CancelledError(`Cancelled while ${step.doing}${partly}.${before} ${rerun}`);
   const reason = error instanceof Error ? error.message : String(error);
-  return new ReportedFailure(`Uninstall stopped while ${step}: ${reason}.${before} ${rerun}`);
+  return new ReportedFailure(`Uninstall stopped while ${step.doing}: ${reason}.${before} ${rerun}`);
 }
 
 export function leftOver(inventory: ReleaseInventory): LeftOver {
@@ -68,30 +75,30 @@ export async function executeUninstall(plan: UninstallPlan, run: UninstallRun, r
   const selector = releaseSelector(release);
   const done: string[] = [];
   const outcome: Omit<UninstallOutcome, 'left'> = { done, deleted: [], namespaceRemoved: false };
-  let step = 'starting';
+  let step: Step = { doing: 'starting', changes: false };
   const did = (line: string) => {
     done.push(line);
     report(line);
   };
   try {
     if (plan.found) {
-      step = `helm uninstall ${release} ran`;
+      step = { doing: `helm uninstall ${release} ran`, changes: true };
       await tools.helm.uninstall(release, namespace, target.timeout);
       did(`Release ${release} uninstalled (helm uninstall)`);
     }
 
-    step = `looking for the pods of ${release}`;
+    step = { doing: `looking for the pods of ${release}`, changes: false };
     const podNames = async () => (await tools.kubectl.pods({ namespace, selector })).map((pod) => pod.metadata.name);
     const leftoverPods = await podNames();
     if (leftoverPods.length > 0) {
       // Hook Jobs and test pods are not part of the release: helm leaves them behind.
-      step = 'deleting the leftover hook Jobs and pods';
+      step = { doing: 'deleting the leftover hook Jobs and pods', changes: true };
       await tools.kubectl.delete('jobs', { selector }, { namespace, wait: false });
       await tools.kubectl.delete('pods', { selector }, { namespace, wait: false });
       did(`Deleted the release's remaining pods and hook Jobs (${leftoverPods.join(', ')})`);
     }
 
-    step = `waiting up to ${formatDuration(target.timeoutMs)} for the pods of ${release} to go`;
+    step = { doing: `waiting up to ${formatDuration(target.timeoutMs)} for the pods of ${release} to go`, changes: false };
     const waited = await waitUntilGone(podNames, {
       timeoutMs: target.timeoutMs,
       ...(run.signal ? { signal: run.signal } : {}),
@@ -106,7 +113,7 @@ export async function executeUninstall(plan: UninstallPlan, run: UninstallRun, r
       for (const kind of ['PersistentVolumeClaim', 'Secret', 'ConfigMap']) {
         const items = plan.data.filter((item) => item.kind === kind);
         if (items.length === 0) continue;
-        step = `deleting ${items.map((item) => `${kind} ${item.name}`).join(', ')}`;
+        step = { doing: `deleting ${items.map((item) => `${kind} ${item.name}`).join(', ')}`, changes: true };
         await tools.kubectl.delete(resourceOf[kind] ?? kind, items.map((item) => item.name), { namespace, timeout: target.timeout });
         outcome.deleted.push(...items);
         did(`Deleted ${items.map((item) => `${kind} ${item.name}`).join(', ')}`);
@@ -114,21 +121,21 @@ export async function executeUninstall(plan: UninstallPlan, run: UninstallRun, r
     }
 
     if (plan.namespaceDecision.action === 'delete') {
-      step = `checking what else is in namespace ${namespace}`;
+      step = { doing: `checking what else is in namespace ${namespace}`, changes: false };
       const namespaceNow = await tools.kubectl.namespaceNamed(namespace);
       const others = createdByInstaller(namespaceNow) ? await otherContents(tools.kubectl, target) : ['a label that no longer says mlflow-install created it'];
       if (others.length > 0) {
         outcome.namespaceKeptBecause = `it now holds ${others.join(', ')}`;
         report(`Kept namespace ${namespace}: ${outcome.namespaceKeptBecause}`);
       } else {
-        step = `deleting namespace ${namespace}`;
+        step = { doing: `deleting namespace ${namespace}`, changes: true };
         await tools.kubectl.delete('namespaces', [namespace], { timeout: target.timeout });
         outcome.namespaceRemoved = true;
         did(`Deleted namespace ${namespace}`);
       }
     }
 
-    step = 'reading what is left';
+    step = { doing: 'reading what is left', changes: false };
     const after = await readInventory(tools, target);
     return { ...outcome, left: leftOver(after) };
   } catch (error) {

@@ -37,7 +37,7 @@ describe.each(availableMajors)('uninstall with helm %i', (major) => {
     const out = result.stdout;
     expect(out.indexOf(`Context: sim (${sim.server})`)).toBe(0);
     expect(out).toMatch(/Will be removed:\n {2}the release: .*Deployment mlflow.*\n {2}its pods: mlflow-/);
-    expect(out).toContain('Will be kept (the tracking data; --purge deletes it too):');
+    expect(out).toContain('Will be kept (--purge deletes the tracking data too):');
     expect(out).toContain('PersistentVolumeClaim mlflow-data: the artifacts kept by the server');
     expect(out).toContain('Secret mlflow-mlflow-db: the database password');
     expect(out).toContain('ConfigMap mlflow-mlflow-install: the answers, offered again by the next install');
@@ -174,7 +174,7 @@ describe.each(availableMajors)('uninstall with helm %i', (major) => {
     const result = await cli.result;
     expect(result.code).toBe(130);
     expect(result.stderr).toBe(
-      'mlflow-install: Cancelled while helm uninstall mlflow ran. Nothing had been changed yet. Run `npx mlflow-install uninstall --namespace mlflow --release mlflow` again to finish.\n',
+      'mlflow-install: Cancelled while helm uninstall mlflow ran (it may have done part of its work). Nothing was changed before it. Run `npx mlflow-install uninstall --namespace mlflow --release mlflow` again to finish.\n',
     );
     expect(sim.release('mlflow', 'mlflow')?.status).toBe('deployed');
   });
@@ -189,7 +189,7 @@ describe.each(availableMajors)('uninstall with helm %i', (major) => {
     const result = await cli.result;
     expect(result.code).toBe(130);
     expect(result.stderr).toBe(
-      'mlflow-install: Cancelled while deleting PersistentVolumeClaim mlflow-data. Done before that: Release mlflow uninstalled (helm uninstall); The pods of mlflow are gone. Run `npx mlflow-install uninstall --purge --namespace mlflow --release mlflow` again to finish.\n',
+      'mlflow-install: Cancelled while deleting PersistentVolumeClaim mlflow-data (it may have done part of its work). Done before that: Release mlflow uninstalled (helm uninstall); The pods of mlflow are gone. Run `npx mlflow-install uninstall --purge --namespace mlflow --release mlflow` again to finish.\n',
     );
     sim.setFaults({});
     const rerun = await runAgainst(sim, ['uninstall', '--yes', '--purge']);

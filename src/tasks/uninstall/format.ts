@@ -56,7 +56,7 @@ export function formatPlan(plan: UninstallPlan, palette: Palette): string[] {
     ...plan.keptByPolicy.map((object) => `  ${object.kind} ${object.name}: its resource policy keeps it`),
     ...(plan.namespaceDecision.action === 'keep' ? [`  namespace ${plan.namespace}: ${plan.namespaceDecision.reason}`] : []),
   ];
-  if (kept.length > 0) lines.push(plan.purge || plan.data.length === 0 ? 'Will be kept:' : 'Will be kept (the tracking data; --purge deletes it too):', ...kept);
+  if (kept.length > 0) lines.push(plan.purge || plan.data.length === 0 ? 'Will be kept:' : 'Will be kept (--purge deletes the tracking data too):', ...kept);
   lines.push(SECRETS_STORE_NOTE);
   return lines;
 }
