@@ -2,7 +2,7 @@ import { shellLine } from '../cluster/display.js';
 import { CommandRunner } from '../cluster/runner.js';
 import { CancelledError, ExitCode, UsageError } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
-import { connect, lifecycleTarget, redactorFor, verboseLog, type ClusterTools, type LifecycleTarget } from '../tasks/status/target.js';
+import { connect, lifecycleTarget, readingThrough, redactorFor, verboseLog, type ClusterTools, type LifecycleTarget } from '../tasks/status/target.js';
 import { executeUninstall } from '../tasks/uninstall.js';
 import { formatOutcome, formatPlan, kubectlDeleteCommand, outcomeJson, purgeCommand } from '../tasks/uninstall/format.js';
 import { createdByInstaller, otherContents, readInventory } from '../tasks/uninstall/inventory.js';
@@ -76,7 +76,8 @@ export async function runUninstall(options: GlobalOptions, context: UninstallCon
   });
   const { tools, plan } = await nothingRemovedOnCancel(async () => {
     const tools = await connect(target, runner);
-    return { tools, plan: await readPlan(tools, target, options.purge) };
+    const plan = await readingThrough(tools, `release ${target.release} in namespace ${target.namespace}`, () => readPlan(tools, target, options.purge));
+    return { tools, plan };
   });
   const say = (lines: readonly string[]) => (options.json ? context.stderr : context.stdout)(`${lines.join('\n')}\n`);
 

@@ -144,4 +144,13 @@ describe.each(availableMajors)('status with helm %i', (major) => {
     // One after another, no read could start within the first one's delay (the order of recorded events, not speed).
     expect(Math.max(...starts)).toBeLessThan(Math.min(...starts) + delayMs);
   });
+
+  it('says which context it could not reach, and exits 1', async () => {
+    const sim = suite.cluster({ helmMajor: major, namespaces: { mlflow: {} }, faults: { unreachable: true } });
+    const result = await runAgainst(sim, ['status']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    // The reads race: kubectl's or helm's words, whichever failed first.
+    expect(result.stderr).toMatch(/^mlflow-install: could not read release mlflow in namespace mlflow through context sim \(https:\/\/sim-cluster\.example:6443\): .*(was refused|connection refused).*\n$/);
+  });
 });

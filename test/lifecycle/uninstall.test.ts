@@ -198,4 +198,16 @@ describe.each(availableMajors)('uninstall with helm %i', (major) => {
     expect(objectNames(sim, 'PersistentVolumeClaim', 'mlflow')).toEqual([]);
     expect(objectNames(sim, 'Secret', 'mlflow')).toEqual([]);
   });
+
+  it('changes nothing when the cluster refuses the reads, and says so with the context', async () => {
+    const sim = suite.cluster({ helmMajor: major, namespaces: { mlflow: {} } });
+    await installWithData(sim);
+    sim.setFaults({ forbidden: { verbs: ['list'], resources: ['secrets'] } });
+    sim.clearCalls();
+    const result = await runAgainst(sim, ['uninstall', '--yes', '--purge']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^mlflow-install: could not read release mlflow in namespace mlflow through context sim \(https:\/\/sim-cluster\.example:6443\): .*secrets is forbidden: User "sim-user" cannot list resource "secrets"/);
+    expect(helmVerbs(sim)).not.toContain('uninstall');
+    expect(sim.calls('kubectl').filter((call) => call.argv[0] === 'delete')).toEqual([]);
+  });
 });

@@ -4,8 +4,8 @@ import { helmFrom, kubeAccessFrom, kubectlFrom } from '../../cluster/from-option
 import type { Helm, KubeAccess } from '../../cluster/helm.js';
 import type { ClusterIdentity, Kubectl } from '../../cluster/kubectl.js';
 import { Redactor } from '../../cluster/redact.js';
-import { CommandRunner, type RunnerEvent } from '../../cluster/runner.js';
-import { UsageError } from '../../errors.js';
+import { CommandFailedError, CommandRunner, type RunnerEvent } from '../../cluster/runner.js';
+import { ReportedFailure, UsageError } from '../../errors.js';
 import type { GlobalOptions } from '../../options.js';
 
 /** The release a lifecycle command (status, uninstall) is about, and where it lives. */
@@ -81,4 +81,15 @@ export async function connect(target: LifecycleTarget, runner: CommandRunner): P
   const kubectl = kubectlFrom(runner, target.flags, target.namespace);
   const [helm, identity] = await Promise.all([helmFrom(runner, target.flags), kubectl.identity()]);
   return { runner, helm, kubectl, identity };
+}
+
+/** A read the cluster refused or did not answer, said with the context it went through (exit 1). */
+export async function readingThrough<T>(tools: ClusterTools, what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof CommandFailedError)) throw error;
+    const reason = (error.stderrTail.at(-1) ?? error.summary).trim();
+    throw new ReportedFailure(`could not read ${what} through context ${tools.identity.context} (${tools.identity.server}): ${reason}`);
+  }
 }
