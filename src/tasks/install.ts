@@ -143,7 +143,7 @@ class Pipeline {
         kube: this.run.kube,
         preflight: preflightInput(answers),
         render: { helm: options.helm, chart: resolve(this.input.cwd, this.input.chart), release: answers.release, namespace: answers.namespace, valuesFile: resolve(this.input.cwd, this.input.valuesFile) },
-        before: this.run.before,
+        reading: this.input.cluster,
         release: answers.release,
       },
       checked,

@@ -1,5 +1,5 @@
 import type { ListrTask } from 'listr2';
-import type { ClusterState } from '../../cluster/cluster-state.js';
+import type { ClusterReading, ClusterState } from '../../cluster/cluster-state.js';
 import type { Helm, KubeAccess } from '../../cluster/helm.js';
 import type { Kubectl } from '../../cluster/kubectl.js';
 import type { CommandRunner } from '../../cluster/runner.js';
@@ -25,7 +25,8 @@ export interface ChecksInput {
   kube: KubeAccess;
   preflight: PreflightInput;
   render: RenderRequest;
-  before: ClusterState;
+  /** The cluster as read before the answers were settled: the release, its lock, the saved answers. */
+  reading: ClusterReading;
   release: string;
 }
 
@@ -46,6 +47,19 @@ function releaseCheck(before: ClusterState, release: string, namespace: string, 
   }
   const deployed = found.deployed ? `revision ${found.deployed.revision} deployed` : `revision ${found.latest.revision} ${found.latest.status}`;
   return { id: 'release', title, status: 'pass', detail: `release ${release} exists (${deployed}): this upgrades it` };
+}
+
+/** The release could not be read: not checked when the cluster does not answer at all, else a failure of its own. */
+async function unreadRelease(reason: string, release: string, access: Promise<CheckResult[]>): Promise<PhaseResult> {
+  const title = 'release';
+  if ((await access).some((result) => result.status === 'fail')) return { id: 'release', title, status: 'skip', detail: 'not checked: the cluster did not answer' };
+  return {
+    id: 'release',
+    title,
+    status: 'fail',
+    detail: `could not read release ${release} and the answers saved with it: ${reason}`,
+    fix: 'helm and kubectl must be able to read Secrets and ConfigMaps in the namespace (helm keeps its releases in Secrets): fix the access, then rerun.',
+  };
 }
 
 function titleOf(result: PhaseResult): string {
@@ -74,7 +88,10 @@ export function checkTasks<Ctx>(input: ChecksInput, checked: Checked): ListrTask
       fix: 'The values do not render: check the --set values the message names; if they look right, this is a bug of mlflow-install (please report it with the values file).',
     }),
   );
-  const release: Promise<PhaseResult> = Promise.resolve(releaseCheck(input.before, input.release, input.preflight.namespace, input.helmBinary));
+  const accessChecks = started.checks.filter(({ check }) => check.id === 'kubectl' || check.id === 'context' || check.id === 'api');
+  const release = input.reading.reachable
+    ? Promise.resolve(releaseCheck(input.reading.state, input.release, input.preflight.namespace, input.helmBinary))
+    : unreadRelease(input.reading.reason, input.release, Promise.all(accessChecks.map(({ result }) => result)));
   const all: { title: string; result: Promise<PhaseResult> }[] = [
     ...started.checks.map(({ check, result }) => ({ title: check.title, result })),
     { title: 'chart', result: rendering },

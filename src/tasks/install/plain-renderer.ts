@@ -64,7 +64,8 @@ export class PlainRenderer {
       task.on(ListrTaskEventType.MESSAGE, (message: ListrTaskMessage) => {
         if (!task.hasTitle()) return;
         if (message.error !== undefined) {
-          const said = message.error.split('\n')[0] ?? '';
+          // A parent fails with its first failed subtask's words, already on that subtask's own line.
+          const said = task.hasSubtasks() ? '' : (message.error.split('\n')[0] ?? '');
           const title = task.title ?? '';
           this.line(depth, `${palette.fail('✖')} ${title}${said && said !== title ? `: ${said}` : ''}`);
         } else if (message.skip !== undefined) {
