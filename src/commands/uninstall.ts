@@ -4,10 +4,10 @@ import { CancelledError, ExitCode, UsageError } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { connect, lifecycleTarget, readingThrough, redactorFor, verboseLog, type ClusterTools, type LifecycleTarget } from '../tasks/status/target.js';
 import { executeUninstall } from '../tasks/uninstall.js';
-import { formatOutcome, formatPlan, kubectlDeleteCommand, outcomeJson, purgeCommand } from '../tasks/uninstall/format.js';
+import { formatNothingToDo, formatOutcome, formatPlan, outcomeJson, uninstallCommand } from '../tasks/uninstall/format.js';
 import { createdByInstaller, otherContents, readInventory } from '../tasks/uninstall/inventory.js';
 import { hasWork, planUninstall, type UninstallPlan } from '../tasks/uninstall/plan.js';
-import { paletteFor, type Palette } from '../ui/colors.js';
+import { paletteFor } from '../ui/colors.js';
 import type { Prompter } from '../wizard/prompter.js';
 
 /** What the command reads from and writes to, so tests can drive it without a terminal. */
@@ -26,26 +26,13 @@ export interface UninstallContext {
 const quote = ([file, ...args]: readonly string[]): string => shellLine(file ?? '', args);
 
 function rerunHint(target: LifecycleTarget, purge: boolean): string {
-  const command = purge ? purgeCommand(target) : purgeCommand(target).filter((word) => word !== '--purge');
-  return `Run \`${quote(command)}\` again to finish.`;
+  return `Run \`${quote(uninstallCommand(target, purge))}\` again to finish.`;
 }
 
 async function readPlan(tools: ClusterTools, target: LifecycleTarget, purge: boolean): Promise<UninstallPlan> {
   const inventory = await readInventory(tools, target);
   const others = purge && createdByInstaller(inventory.namespace) ? await otherContents(tools.kubectl, target) : [];
   return planUninstall({ context: tools.identity, target, inventory, purge, others });
-}
-
-function nothingToDo(plan: UninstallPlan, target: LifecycleTarget, palette: Palette): string[] {
-  const lines = [`Context: ${plan.context.context} (${plan.context.server})`, `No release ${plan.release} in namespace ${plan.namespace}: nothing to uninstall.`];
-  if (plan.data.length > 0) {
-    lines.push(
-      `Kept by an earlier uninstall: ${plan.data.map((item) => `${item.kind} ${item.name}`).join(', ')}. To delete it:`,
-      `  ${palette.code(quote(purgeCommand(target)))}`,
-      `  or: ${palette.code(quote(kubectlDeleteCommand(target, plan.data)))}`,
-    );
-  }
-  return lines;
 }
 
 /** Ctrl-C before the first change: say plainly that nothing was removed. */
@@ -83,7 +70,7 @@ export async function runUninstall(options: GlobalOptions, context: UninstallCon
 
   if (!hasWork(plan)) {
     if (options.json) context.stdout(`${JSON.stringify({ ...outcomeJson(plan, undefined), message: 'nothing to uninstall' }, null, 2)}\n`);
-    else say(nothingToDo(plan, target, palette));
+    else say(formatNothingToDo(plan, target, palette));
     return ExitCode.ok;
   }
   say(formatPlan(plan, palette));

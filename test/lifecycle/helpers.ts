@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { ensureBuilt, runCli, scratchDir, type CliResult } from '../cli/cli.js';
+import { ensureBuilt, scratchDir, type CliResult } from '../cli/cli.js';
 import { SimCluster, type SimClusterOptions } from '../helpers/sim-cluster.js';
 import { chartDir, helmMajors, repoRoot, toolSet, type HelmMajor } from '../helpers/tools.js';
 import { installArgs } from '../sim/sim-helpers.js';
@@ -74,9 +74,15 @@ export function cliEnvFor(sim: SimCluster, extra: Record<string, string> = {}): 
   return sim.env({ NO_COLOR: '1', ...extra });
 }
 
-/** The built CLI with piped stdio (not a terminal), against the simulated cluster. */
-export function runAgainst(sim: SimCluster, args: readonly string[], extra: Record<string, string> = {}): Promise<CliResult> {
-  return runCli(args, { cwd: scratchDir(), env: cliEnvFor(sim, extra) });
+/** The built CLI as a child this test can signal, with piped stdio (not a terminal), against the simulated cluster. */
+export function startCli(sim: SimCluster, args: readonly string[], extra: Record<string, string> = {}): StartedCli {
+  const child = spawn(process.execPath, [cliBin, ...args], { cwd: scratchDir(), env: cliEnvFor(sim, extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+  return { pid: child.pid ?? -1, result };
 }
 
 export interface StartedCli {
@@ -84,15 +90,9 @@ export interface StartedCli {
   result: Promise<CliResult>;
 }
 
-/** The built CLI as a child this test can signal. */
-export function startCli(sim: SimCluster, args: readonly string[]): StartedCli {
-  const child = spawn(process.execPath, [cliBin, ...args], { cwd: scratchDir(), env: cliEnvFor(sim), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-  return { pid: child.pid ?? -1, result };
+/** Runs the built CLI to its end (the test's own timeout bounds it). */
+export function runAgainst(sim: SimCluster, args: readonly string[], extra: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(sim, args, extra).result;
 }
 
 /** Resolves once the cluster has recorded a call whose argv starts with these words. */

@@ -10,7 +10,35 @@ function claimUid(sim: SimCluster): string | undefined {
 }
 
 describe.each(availableMajors)('install, uninstall, install again with helm %i', (major) => {
-  it('reinstalls over the kept data: the same claim, a healthy release', async () => {
+  it('through the CLI: the second install takes the saved answers, the kept Secret and the same claim', async () => {
+    const sim = suite.cluster({ helmMajor: major });
+    const env = { MLFLOW_DB_PASSWORD: 'Round-Trip.pw1' };
+    const install = ['--yes', '--preset', 'postgres', '--set', 'backend.db.host=db.internal', '--timeout', '60s'];
+    const first = await runAgainst(sim, install, env);
+    expect(first.code, first.stderr).toBe(0);
+    const claim = claimUid(sim);
+    expect(claim).toBeDefined();
+
+    const uninstall = await runAgainst(sim, ['uninstall', '--yes']);
+    expect(uninstall.code, uninstall.stderr).toBe(0);
+    expect(uninstall.stdout).toContain('Left in namespace mlflow: PersistentVolumeClaim mlflow-data, Secret mlflow-mlflow-db, ConfigMap mlflow-mlflow-install.');
+    expect(sim.release('mlflow', 'mlflow')).toBeUndefined();
+
+    // --yes alone: the answers come from the ConfigMap the uninstall kept.
+    const second = await runAgainst(sim, ['--yes', '--timeout', '60s'], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('MLflow is running: release mlflow (revision 1) in namespace mlflow.');
+    expect(claimUid(sim)).toBe(claim);
+    const status = await runAgainst(sim, ['status', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ healthy: true, backend: { kind: 'postgres', where: 'db.internal:5432, database mlflow' } });
+
+    const purge = await runAgainst(sim, ['uninstall', '--yes', '--purge']);
+    expect(purge.code, purge.stderr).toBe(0);
+    expect(['PersistentVolumeClaim', 'Secret', 'ConfigMap', 'Pod'].flatMap((kind) => sim.objects(kind, 'mlflow'))).toEqual([]);
+  });
+
+  it('with the helm double: reinstalls over the kept data, the same claim, a healthy release', async () => {
     const sim = suite.cluster({ helmMajor: major, namespaces: { mlflow: {} } });
     await applyInstallerObjects(sim, 'first-password');
     await helmInstall(sim, { extra: setFlags(postgresSettings()) });

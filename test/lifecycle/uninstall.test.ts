@@ -118,7 +118,7 @@ describe.each(availableMajors)('uninstall with helm %i', (major) => {
     const again = await runAgainst(sim, ['uninstall']);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('No release mlflow in namespace mlflow: nothing to uninstall.');
-    expect(again.stdout).toContain('Kept by an earlier uninstall: PersistentVolumeClaim mlflow-data, Secret mlflow-mlflow-db, ConfigMap mlflow-mlflow-install. To delete it:');
+    expect(again.stdout).toContain('Left from an earlier install: PersistentVolumeClaim mlflow-data, Secret mlflow-mlflow-db, ConfigMap mlflow-mlflow-install. To delete it:');
     sim.clearCalls();
     const purge = await runAgainst(sim, ['uninstall', '--yes', '--purge', '--json']);
     expect(purge.code).toBe(0);

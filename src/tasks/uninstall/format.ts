@@ -15,9 +15,13 @@ function contextFlags(target: LifecycleTarget): string[] {
   ];
 }
 
+export function uninstallCommand(target: LifecycleTarget, purge: boolean): string[] {
+  return ['npx', 'mlflow-install', 'uninstall', ...(purge ? ['--purge'] : []), ...contextFlags(target), '--namespace', target.namespace, '--release', target.release];
+}
+
 /** The command that removes what a plain uninstall keeps. */
 export function purgeCommand(target: LifecycleTarget): string[] {
-  return ['npx', 'mlflow-install', 'uninstall', '--purge', ...contextFlags(target), '--namespace', target.namespace, '--release', target.release];
+  return uninstallCommand(target, true);
 }
 
 /** The same with kubectl alone. */
@@ -58,6 +62,19 @@ export function formatPlan(plan: UninstallPlan, palette: Palette): string[] {
   ];
   if (kept.length > 0) lines.push(plan.purge || plan.data.length === 0 ? 'Will be kept:' : 'Will be kept (--purge deletes the tracking data too):', ...kept);
   lines.push(SECRETS_STORE_NOTE);
+  return lines;
+}
+
+/** No release and nothing --purge would delete: what an earlier install left, and how to delete it. */
+export function formatNothingToDo(plan: UninstallPlan, target: LifecycleTarget, palette: Palette): string[] {
+  const lines = [contextLine(plan), `No release ${plan.release} in namespace ${plan.namespace}: nothing to uninstall.`];
+  if (plan.data.length > 0) {
+    lines.push(
+      `Left from an earlier install: ${names(plan.data)}. To delete it:`,
+      `  ${palette.code(quote(purgeCommand(target)))}`,
+      `  or: ${palette.code(quote(kubectlDeleteCommand(target, plan.data)))}`,
+    );
+  }
   return lines;
 }
 
