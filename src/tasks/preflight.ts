@@ -205,12 +205,17 @@ export function preflightChecks(context: PreflightContext, input: PreflightInput
       title: 'permissions',
       needsCluster: true,
       async run() {
-        const existing = await namespaceLookup();
-        findings.namespaceExists = existing !== undefined;
         const wanted = requiredPermissions(input);
-        const answers = await Promise.all(wanted.map(([verb, resource]) => kubectl.canI(verb, resource, namespace)));
+        // All at once, "create namespaces" too: asking it even when the namespace turns out to exist is cheaper
+        // than a round trip more before the install can start.
+        const [existing, answers, mayCreateNamespaces] = await Promise.all([
+          namespaceLookup(),
+          Promise.all(wanted.map(([verb, resource]) => kubectl.canI(verb, resource, namespace))),
+          kubectl.canI('create', 'namespaces', undefined),
+        ]);
+        findings.namespaceExists = existing !== undefined;
         const missing = wanted.filter((_, index) => !answers[index]).map(([verb, resource]) => `${verb} ${resource}`);
-        if (existing === undefined && !(await kubectl.canI('create', 'namespaces', undefined))) missing.unshift('create namespaces (cluster-wide)');
+        if (existing === undefined && !mayCreateNamespaces) missing.unshift('create namespaces (cluster-wide)');
         if (missing.length === 0) return result('permissions', 'permissions', 'pass', `may create everything the chart needs in ${namespace}`);
         return result(
           'permissions',
