@@ -42,6 +42,7 @@ describe.skipIf(!bothHelmsAvailable)('the whole pipeline, every preset, helm 3 a
       });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain('✔ Preflight checks');
+      expect(run.stdout, 'piped: plain lines, no escape codes').not.toMatch(/\u001b/);
       expect(run.stdout).toContain('MLflow is running: release mlflow (revision 1) in namespace mlflow.');
       expect(run.stdout).toMatch(/export MLFLOW_TRACKING_URI=(http:\/\/localhost:5000|https?:\/\/mlflow\.example\.com)\n/);
       expect(run.stdout).toContain('npx mlflow-install status --namespace mlflow --release mlflow');

@@ -91,7 +91,7 @@ export async function failureReport(
   palette: Palette,
 ): Promise<{ lines: string[]; explanation: Explanation }> {
   const explanation = explainFailure(step, error, run);
-  const lines = ['', palette.fail(`✖ ${step.title}`), `Cause: ${explanation.cause}`];
+  const lines = ['', `${palette.fail('Cause:')} ${explanation.cause}`];
   const output = commandOutputTail(error);
   if (step.step === 'helm-test' && output.length > 0) lines.push('The test said:', ...output.map((line) => `  ${line}`));
   if (podSteps.has(step.step)) {
@@ -104,13 +104,14 @@ export async function failureReport(
       lines.push(...hintsFor(output).map((hint) => `hint: ${hint.message}`));
     }
   }
+  lines.push('');
   if (step.step === 'helm-upgrade') {
     lines.push(...(await whereHelmLeftIt(run)));
   } else if (checksOfTheRelease.has(step.step)) {
     lines.push(releaseInstalledButUnhealthy(run));
   }
   if (step.step !== 'save-answers' && step.step !== 'cluster-uid') lines.push(answersNotSaved(run));
-  lines.push(...run.ledger.describe(), `Fix: ${explanation.fix}`, ...rerunLines(command, 'Then'));
+  lines.push(...run.ledger.describe(), '', `${palette.bold('Fix:')} ${explanation.fix}`, ...rerunLines(command, 'Then'));
   return { lines, explanation };
 }
 

@@ -110,18 +110,20 @@ const helmUpgrade: StepExecutor = async (run, command, report) => {
 
 const rollout: StepExecutor = async (run, command, report) => {
   const target = command.argv.find((arg) => arg.startsWith('deployment/')) ?? 'the deployment';
+  report.output(`waiting up to ${run.timeout} (--timeout) for ${target} to roll out`);
   await execute(run, command, { limit: 'wait', onLine: (line) => report.output(line) });
   report.title(`${target} rolled out`);
 };
 
 const podsReady: StepExecutor = async (run, command, report) => {
+  report.output(`waiting up to ${run.timeout} (--timeout) for every server pod to be Running and Ready`);
   const result = await execute(run, command, { limit: 'wait' });
   const pods = [...result.stdout.matchAll(/^pod\/(\S+) condition met$/gm)].map((match) => match[1] ?? '');
   report.title(`Every server pod is Running and Ready: ${pods.join(', ')}`);
 };
 
 const helmTest: StepExecutor = async (run, command, report) => {
-  report.output(`waiting up to ${run.timeout} for the test pod`);
+  report.output(`waiting up to ${run.timeout} (--timeout) for the test pod to get an answer from /health`);
   await execute(run, command, { limit: 'wait' });
   report.title('The chart test passed: the server answers on /health');
 };
