@@ -154,10 +154,10 @@ class Pipeline {
     try {
       await taskList(list, this.look).run({});
     } catch (error) {
-      if (this.trap.interrupted) throw await this.cancelled(error);
+      if (this.trap.interrupted) throw await this.cancelled();
       if (checked.ok || checked.results.length === 0) throw error;
     }
-    if (this.trap.interrupted) throw await this.cancelled(undefined);
+    if (this.trap.interrupted) throw await this.cancelled();
     if (!checked.ok) {
       io.stderr(['', 'Preflight found problems; nothing was changed in the cluster.', ...fixLines(checked.results, 'fail'), ''].join('\n'));
       const failed = checked.results.filter((result) => result.status === 'fail').map((result) => result.title);
@@ -235,7 +235,7 @@ class Pipeline {
     try {
       await taskList(tasks, this.look).run({});
     } catch (error) {
-      if (this.trap.interrupted || error instanceof CancelledError) throw await this.cancelled(error);
+      if (this.trap.interrupted || error instanceof CancelledError) throw await this.cancelled();
       const step = this.current;
       if (step === undefined) throw error;
       const { lines, explanation } = await failureReport(run, step, error, this.input.rerunCommand, this.palette);
@@ -244,7 +244,7 @@ class Pipeline {
     }
   }
 
-  private async cancelled(_error: unknown): Promise<CancelledError> {
+  private async cancelled(): Promise<CancelledError> {
     const lines = await cancelReport(this.run, this.current, this.input.rerunCommand);
     this.input.io.stderr(`${lines.join('\n')}\n`);
     return new CancelledError(this.current === undefined ? 'cancelled, nothing was changed' : 'cancelled; rerun the same command to resume');
