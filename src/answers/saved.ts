@@ -2,6 +2,7 @@ import { parseDocument, stringify } from 'yaml';
 import { UsageError } from '../errors.js';
 import { layerFromDocument, type AnswerLayer } from './layers.js';
 import type { Answers } from './schema.js';
+import { installerLabels } from './labels.js';
 
 /**
  * The answers of the last successful run, kept with the release in the cluster (so that any machine
@@ -72,7 +73,7 @@ export function savedAnswersConfigMap(spec: SavedAnswersSpec, clusterUid: string
     metadata: {
       name: spec.name,
       namespace: spec.namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'mlflow-install', 'app.kubernetes.io/instance': release },
+      labels: installerLabels(release),
     },
     data: { [savedAnswersKey]: spec.answersYaml, [clusterUidKey]: clusterUid },
   };

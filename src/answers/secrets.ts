@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { isDatabaseBackend, type Answers } from './schema.js';
+import { installerLabels } from './labels.js';
 
 /**
  * Where each database password lives. Passwords are never in the answers, the values file or argv:
@@ -124,7 +125,7 @@ export function secretManifest(spec: SecretSpec, values: Readonly<Record<string,
     metadata: {
       name: spec.name,
       namespace: spec.namespace,
-      labels: { 'app.kubernetes.io/managed-by': 'mlflow-install', 'app.kubernetes.io/instance': release },
+      labels: installerLabels(release),
     },
     data,
   };

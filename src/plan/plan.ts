@@ -1,5 +1,6 @@
 import { passwordSecrets, type PasswordSecret, type SecretEnvironment } from '../answers/secrets.js';
 import type { Answers } from '../answers/schema.js';
+import { installerLabel } from '../answers/labels.js';
 import { savedAnswersSpec } from '../answers/saved.js';
 import type { ChartValues } from '../answers/to-values.js';
 import { chartFullname } from './chart.js';
@@ -128,7 +129,8 @@ function commands(input: PlanInput): PlannedCommand[] {
     steps.push({
       step: 'namespace',
       title: `Create the namespace ${namespace}`,
-      argv: kubectlArgv(tools, kube, ['create', 'namespace', namespace]),
+      argv: kubectlArgv(tools, kube, ['create', '-f', '-']),
+      stdin: `Namespace ${namespace} labelled ${installerLabel.key}=${installerLabel.value} (so that uninstall --purge knows it may remove it)`,
       ...(cluster?.namespaceExists === false ? {} : { when: 'when the namespace is missing' }),
     });
   }

@@ -18,6 +18,8 @@ describe.each(availableMajors)('install, uninstall, install again with helm %i',
     expect(first.code, first.stderr).toBe(0);
     const claim = claimUid(sim);
     expect(claim).toBeDefined();
+    // The installer made the namespace, and labels it so: --purge may remove it later.
+    expect(sim.object('Namespace', undefined, 'mlflow')?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('mlflow-install');
 
     const uninstall = await runAgainst(sim, ['uninstall', '--yes']);
     expect(uninstall.code, uninstall.stderr).toBe(0);
@@ -36,6 +38,7 @@ describe.each(availableMajors)('install, uninstall, install again with helm %i',
     const purge = await runAgainst(sim, ['uninstall', '--yes', '--purge']);
     expect(purge.code, purge.stderr).toBe(0);
     expect(['PersistentVolumeClaim', 'Secret', 'ConfigMap', 'Pod'].flatMap((kind) => sim.objects(kind, 'mlflow'))).toEqual([]);
+    expect(sim.object('Namespace', undefined, 'mlflow')).toBeUndefined();
   });
 
   it('with the helm double: reinstalls over the kept data, the same claim, a healthy release', async () => {

@@ -56,7 +56,7 @@ describe.skipIf(!bothHelmsAvailable)('a rerun with the same answers', () => {
       expect(await recordedState(sim)).toEqual(before);
       // The namespace exists: not created again; the cluster's identity was read with the rest, not again.
       const commands = sim.calls().map((call) => `${call.tool} ${call.argv.slice(0, 3).join(' ')}`);
-      expect(commands).not.toContain('kubectl create namespace mlflow');
+      expect(commands).not.toContain('kubectl create -f -');
       expect(commands.filter((command) => command.startsWith('helm upgrade'))).toHaveLength(1);
       expectNoLeak(password, sim, rerun);
     }, 120_000);

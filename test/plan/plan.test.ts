@@ -47,7 +47,8 @@ describe('the plan', () => {
     expect(plan).toMatchObject({ release: 'prod', namespace: 'ml', action: 'unknown', cluster: { consulted: false } });
     expect(plan.cluster.consulted === false && plan.cluster.note).toMatch(/not consulted/);
     expect(steps(plan)).toEqual(['namespace', 'secrets', 'helm-upgrade', 'rollout', 'pods-ready', 'helm-test', 'cluster-uid', 'save-answers']);
-    expect(plan.commands[0]).toMatchObject({ argv: ['kubectl', 'create', 'namespace', 'ml'], when: 'when the namespace is missing' });
+    expect(plan.commands[0]).toMatchObject({ argv: ['kubectl', 'create', '-f', '-'], when: 'when the namespace is missing' });
+    expect(plan.commands[0]?.stdin).toMatch(/^Namespace ml labelled app.kubernetes.io\/managed-by=mlflow-install/);
   });
 
   it('lists the Secrets by name and keys, the PVCs and the resources rendered', () => {
@@ -137,7 +138,7 @@ describe('the plan', () => {
 describe('formatting', () => {
   it('shows each command shell-quoted, numbered, with what goes on stdin', () => {
     const text = formatPlan(buildPlan(input(postgres, { kube: { context: "team's cluster" } })));
-    expect(text).toContain("kubectl create namespace ml --context 'team'\\''s cluster'");
+    expect(text).toContain("kubectl create -f - --context 'team'\\''s cluster'");
     expect(text).toMatch(/ {2}2\. Create or update the Secret prod-mlflow-db\n {5}kubectl apply .* {3}< stdin: Secret prod-mlflow-db/);
     expect(text).toContain('Action:      install or upgrade (the cluster was not consulted)');
   });

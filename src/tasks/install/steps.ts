@@ -4,6 +4,7 @@ import { CommandFailedError } from '../../cluster/runner.js';
 import type { PlannedCommand } from '../../plan/commands.js';
 import { watchDiagnosis } from '../diagnose.js';
 import { execute, releaseSelector, type InstallRun, type StepReport } from './install-run.js';
+import { namespaceManifest } from '../../answers/labels.js';
 
 export type StepExecutor = (run: InstallRun, command: PlannedCommand, report: StepReport) => Promise<void>;
 
@@ -29,7 +30,7 @@ function plural(count: number, one: string, many = `${one}s`): string {
 const createNamespace: StepExecutor = async (run, command, report) => {
   const { namespace } = run.answers;
   try {
-    await execute(run, command, { limit: 'quick' });
+    await execute(run, command, { limit: 'quick', input: namespaceManifest(namespace) });
   } catch (error) {
     // Created meanwhile by someone else: what this step wanted is there.
     if (error instanceof CommandFailedError && error.stderrTail.some((line) => /AlreadyExists/.test(line))) {

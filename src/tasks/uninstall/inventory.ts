@@ -1,3 +1,4 @@
+import { installerLabel as INSTALLER_LABEL } from '../../answers/labels.js';
 import { savedAnswersName } from '../../answers/saved.js';
 import type { ConfigMap, Namespace, PersistentVolumeClaim, Pod, SecretSummary } from '../../cluster/k8s.js';
 import type { Kubectl } from '../../cluster/kubectl.js';
@@ -5,7 +6,7 @@ import { readReleaseDocument, type ReleaseDocument } from '../status/release-doc
 import { releaseSelector, type ClusterTools, type LifecycleTarget } from '../status/target.js';
 
 /** The label mlflow-install puts on what it creates itself (Secrets, the saved answers, a namespace). */
-export const INSTALLER_LABEL = { key: 'app.kubernetes.io/managed-by', value: 'mlflow-install' } as const;
+export { INSTALLER_LABEL };
 
 export function installerSelector(release: string): string {
   return `${INSTALLER_LABEL.key}=${INSTALLER_LABEL.value},${releaseSelector(release)}`;
