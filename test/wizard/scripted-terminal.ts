@@ -11,13 +11,19 @@ import { asCancelled, type Choice, type Prompter, type Validate } from '../../sr
 export interface Asked {
   kind: 'input' | 'select' | 'confirm' | 'password';
   screen(): string;
-  /** The screen with the terminal's line wrapping undone (long validation messages wrap at 80 columns). */
+  /**
+   * The screen without any white space: long validation messages wrap at 80 columns, and where a line
+   * breaks (with or without colour codes, e.g. under CI=true) changes where a space goes. Compare with squash().
+   */
   flat(): string;
   /** Everything the prompt wrote, escape codes included. */
   output(): string;
   type(text: string): void;
   press(key: 'enter' | 'down' | 'up' | 'backspace' | 'ctrl-c'): void;
 }
+
+/** Text without white space, to find a message in flat() wherever the terminal wrapped it. */
+export const squash = (text: string): string => text.replace(/\s+/g, '');
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -59,7 +65,7 @@ export class ScriptedTerminal implements Prompter {
     const question: Asked = {
       kind,
       screen: () => session.getScreen(),
-      flat: () => session.getScreen().replace(/\n/g, ''),
+      flat: () => squash(session.getScreen()),
       output: () => session.getFullOutput(),
       type: (text) => session.events.type(text),
       press: (key) => session.events.keypress(key === 'ctrl-c' ? { name: 'c', ctrl: true } : key),
