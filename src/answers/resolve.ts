@@ -17,6 +17,20 @@ export interface AnswerInputs {
   cwd?: string;
 }
 
+/** The answer sources among the command's flags. */
+export function answerInputsFromFlags(
+  flags: { set: readonly string[]; preset?: string | undefined; release?: string | undefined; namespace?: string | undefined },
+  cwd: string,
+): AnswerInputs {
+  return {
+    set: flags.set,
+    ...(flags.preset === undefined ? {} : { preset: flags.preset }),
+    ...(flags.release === undefined ? {} : { release: flags.release }),
+    ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
+    cwd,
+  };
+}
+
 export interface ResolvedAnswers extends MergedAnswers {
   preset?: Preset;
   /** Keys the preset needs someone to answer (checked with the other required answers). */

@@ -4,7 +4,7 @@ import { equivalentCommand } from '../answers/command-line.js';
 import { missingAnswers, unansweredQuestions } from '../answers/consistency.js';
 import { fieldByKey, flagFor } from '../answers/fields.js';
 import { mergeLayers } from '../answers/layers.js';
-import { resolveAnswers, type AnswerInputs, type ResolvedAnswers } from '../answers/resolve.js';
+import { answerInputsFromFlags, resolveAnswers, type ResolvedAnswers } from '../answers/resolve.js';
 import { clusterUidKey, savedAnswersLabel } from '../answers/saved.js';
 import { checkSecretEnvironment, missingSecretInputs, secretSpecs, type SecretEnvironment } from '../answers/secrets.js';
 import { toChartValues, type ChartValues } from '../answers/to-values.js';
@@ -68,16 +68,6 @@ async function runWizard(options: GlobalOptions, context: InstallContext, resolv
   };
 }
 
-function answerInputs(options: GlobalOptions, cwd: string): AnswerInputs {
-  return {
-    set: options.set,
-    ...(options.preset === undefined ? {} : { preset: options.preset }),
-    ...(options.release === undefined ? {} : { release: options.release }),
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    cwd,
-  };
-}
-
 /** The cluster as it is now, for the release and namespace the answers name (bounded in time; never throws). */
 function readCluster(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers): Promise<ClusterReading> {
   const { release, namespace } = resolved.answers;
@@ -118,7 +108,7 @@ async function withEarlierRun(options: GlobalOptions, context: InstallContext, r
   if (match.kind === 'other' && !options.yes) {
     return { resolved, cluster, notes: [`the answers saved in ${where} were saved on another cluster: they are left out of this plan`] };
   }
-  const again = resolveAnswers({ ...answerInputs(options, context.cwd), savedAnswers: saved });
+  const again = resolveAnswers({ ...answerInputsFromFlags(options, context.cwd), savedAnswers: saved });
   return { resolved: again, cluster, notes: [`the answers of the ${where} are used beneath the flags and the preset`] };
 }
 
@@ -224,7 +214,7 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
 
 export async function runInstall(options: GlobalOptions, context: InstallContext): Promise<number> {
   checkTimeout(options.timeout);
-  let resolved = resolveAnswers(answerInputs(options, context.cwd));
+  let resolved = resolveAnswers(answerInputsFromFlags(options, context.cwd));
   let earlier: EarlierRun | undefined;
   if (!options.yes && !options.dryRun) {
     if (!context.interactive) throw notATerminal(resolved);

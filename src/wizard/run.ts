@@ -1,4 +1,4 @@
-import { resolveAnswers, type AnswerInputs, type ResolvedAnswers } from '../answers/resolve.js';
+import { answerInputsFromFlags, resolveAnswers, type ResolvedAnswers } from '../answers/resolve.js';
 import type { SecretEnvironment } from '../answers/secrets.js';
 import type { GlobalOptions } from '../options.js';
 import { runQuestions, type WizardOutcome } from './flow.js';
@@ -73,16 +73,6 @@ function sayOnce(write: (line: string) => void, saidAhead: readonly string[]): (
   };
 }
 
-function answerInputs(options: GlobalOptions, cwd: string): AnswerInputs {
-  return {
-    set: options.set,
-    ...(options.preset === undefined ? {} : { preset: options.preset }),
-    ...(options.release === undefined ? {} : { release: options.release }),
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    cwd,
-  };
-}
-
 /** The interactive install: welcome, questions, summary, and the person's choice of what to do. */
 export async function runWizard(options: GlobalOptions, context: WizardContext, resolved: ResolvedAnswers): Promise<WizardOutcome> {
   const frame = await (earlyFrame() ?? drawFirstFrame(options, context.env, { write: context.stdout, isTTY: true }));
@@ -107,7 +97,7 @@ export async function runWizard(options: GlobalOptions, context: WizardContext, 
       {
         resolved,
         env: context.env,
-        reresolve: (saved) => resolveAnswers({ ...answerInputs(options, context.cwd), ...(saved ? { savedAnswers: saved } : {}) }),
+        reresolve: (saved) => resolveAnswers({ ...answerInputsFromFlags(options, context.cwd), ...(saved ? { savedAnswers: saved } : {}) }),
         runFlags: {
           ...(options.preset ? { preset: options.preset } : {}),
           ...(options.context ? { context: options.context } : {}),
