@@ -47,13 +47,16 @@ export interface TextQuestion {
   help?: string;
   /** The default offered; the current answer otherwise. */
   default?: string;
+  /** Offered when no source gave an answer yet (the earlier run's answer wins over it). */
+  suggestion?: string;
   extra?: (value: unknown) => string | undefined;
 }
 
 /** A free-text answer, checked as typed; returns the value as its field wants it. */
 export async function askText(io: WizardIO, state: WizardState, question: TextQuestion): Promise<unknown> {
   const current = answerValue(state, question.key);
-  const fallback = question.default ?? (current === undefined || current === null ? '' : String(current));
+  const known = current === undefined || current === null ? '' : String(current);
+  const fallback = question.default ?? (known === '' ? (question.suggestion ?? '') : known);
   explain(io, question.help ?? fieldByKey(question.key)?.description ?? '');
   const text = await io.prompter.input({
     message: question.message,

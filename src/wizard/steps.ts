@@ -23,7 +23,7 @@ export interface Step {
 const isRelevant = (state: WizardState, key: string): boolean => relevantKeys(currentAnswers(state)).includes(key);
 const allGiven = (keys: readonly string[]) => (state: WizardState) => keys.every((key) => givenBySource(state, key));
 
-function textStep(section: string, key: string, label: string, options: { required?: boolean; relevant?: (state: WizardState) => boolean } = {}): Step {
+function textStep(section: string, key: string, label: string, options: { required?: boolean; suggestion?: string; relevant?: (state: WizardState) => boolean } = {}): Step {
   return {
     id: key,
     section,
@@ -32,7 +32,7 @@ function textStep(section: string, key: string, label: string, options: { requir
     relevant: options.relevant ?? ((state) => isRelevant(state, key)),
     given: allGiven([key]),
     ask: async (io, state) => {
-      await askText(io, state, { key, message: label, required: options.required ?? false });
+      await askText(io, state, { key, message: label, required: options.required ?? false, ...(options.suggestion ? { suggestion: options.suggestion } : {}) });
     },
   };
 }
@@ -433,8 +433,8 @@ export const steps: readonly Step[] = [
   { ...storageClassStep, relevant: volumeRelevant },
   textStep('Backend store', 'backend.db.host', 'Database host', { required: true }),
   portStep,
-  textStep('Backend store', 'backend.db.name', 'Database name', { required: true }),
-  textStep('Backend store', 'backend.db.user', 'Database user', { required: true }),
+  textStep('Backend store', 'backend.db.name', 'Database name', { required: true, suggestion: 'mlflow' }),
+  textStep('Backend store', 'backend.db.user', 'Database user', { required: true, suggestion: 'mlflow' }),
   passwordSourceStep('password'),
   passwordStep('password'),
   existingSecretStep('password'),
