@@ -68,16 +68,16 @@ export interface PlanInput {
   notes?: readonly string[];
 }
 
-function describeSource(secret: PasswordSecret, env: SecretEnvironment): string {
-  switch (secret.from) {
+function describeSource(password: PasswordSecret, env: SecretEnvironment): string {
+  switch (password.from) {
     case 'installer':
-      return env[secret.input.env] !== undefined
-        ? `${secret.key}: from ${secret.input.env}`
-        : `${secret.key}: asked for at the prompt (or set ${secret.input.env})`;
+      return env[password.input.env] !== undefined
+        ? `${password.key}: from ${password.input.env}`
+        : `${password.key}: asked for at the prompt (or set ${password.input.env})`;
     case 'store':
-      return `${secret.key}: synced from the provider's ${secret.reference || '(reference not given)'}`;
+      return `${password.key}: synced from the provider's ${password.reference || '(reference not given)'}`;
     case 'existing':
-      return `${secret.key}: must already be in the Secret`;
+      return `${password.key}: must already be in the Secret`;
   }
 }
 
