@@ -68,16 +68,16 @@ export interface PlanInput {
   notes?: readonly string[];
 }
 
-function describeSource(password: PasswordSecret, env: SecretEnvironment): string {
-  switch (password.from) {
+function describeSource(source: PasswordSecret, env: SecretEnvironment): string {
+  switch (source.from) {
     case 'installer':
-      return env[password.input.env] !== undefined
-        ? `${password.key}: from ${password.input.env}`
-        : `${password.key}: asked for at the prompt (or set ${password.input.env})`;
+      return env[source.input.env] !== undefined
+        ? `${source.key}: from ${source.input.env}`
+        : `${source.key}: asked for at the prompt (or set ${source.input.env})`;
     case 'store':
-      return `${password.key}: synced from the provider's ${password.reference || '(reference not given)'}`;
+      return `${source.key}: synced from the provider's ${source.reference || '(reference not given)'}`;
     case 'existing':
-      return `${password.key}: must already be in the Secret`;
+      return `${source.key}: must already be in the Secret`;
   }
 }
 
