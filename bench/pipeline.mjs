@@ -39,7 +39,7 @@ async function loadSimCluster() {
 const chain = [
   'the cluster read (release history and values, saved answers, namespace, kube-system UID, CRD: at once)',
   'preflight: every check at once, each one command deep (the namespace lookup and every `auth can-i` together)',
-  'kubectl create namespace',
+  'kubectl create -f - (the labelled namespace)',
   'helm upgrade --install',
   'kubectl rollout status',
   'kubectl wait pod --for=condition=Ready',
