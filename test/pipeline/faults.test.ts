@@ -40,6 +40,17 @@ function preflightFailure(lines: RegExp[]): Scenario['expect'] {
 
 const preflightScenarios: Scenario[] = [
   {
+    name: 'no helm where --helm points',
+    faults: {},
+    args: [...postgres, '--helm', '/nonexistent/helm'],
+    expect: (run, sim, before) => {
+      preflightFailure([/✖ helm: helm was not found at \/nonexistent\/helm.*\n +Fix: .*--helm/])(run, sim, before);
+      // The chart cannot render without helm: it says so once, instead of blaming the values.
+      expect(run.stdout).toMatch(/↓ chart: not rendered: no usable helm \(see the helm check\)/);
+      expect(run.stderr).not.toContain('The values do not render');
+    },
+  },
+  {
     name: 'no kubeconfig',
     faults: { noKubeconfig: true },
     args: postgres,

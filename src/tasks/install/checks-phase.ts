@@ -1,8 +1,9 @@
 import type { ListrTask } from 'listr2';
 import type { ClusterReading, ClusterState } from '../../cluster/cluster-state.js';
-import type { Helm, KubeAccess } from '../../cluster/helm.js';
+import { UnsupportedHelmError, type Helm, type KubeAccess } from '../../cluster/helm.js';
 import type { Kubectl } from '../../cluster/kubectl.js';
 import type { CommandRunner } from '../../cluster/runner.js';
+import { ToolNotFoundError } from '../../cluster/tool-errors.js';
 import { renderWithHelm, type Rendered, type RenderRequest } from '../../plan/render.js';
 import { startPreflight, type CheckResult, type PreflightInput } from '../preflight.js';
 import { saidBy } from './failure.js';
@@ -80,13 +81,17 @@ export function checkTasks<Ctx>(input: ChecksInput, checked: Checked): ListrTask
       checked.rendered = rendered;
       return { id: 'chart', title: 'chart', status: 'pass', detail: `renders ${rendered.manifests.length} objects with these values (helm ${rendered.version.text})` };
     },
-    (error: unknown): PhaseResult => ({
-      id: 'chart',
-      title: 'chart',
-      status: 'fail',
-      detail: `helm template failed: ${saidBy(error)}`,
-      fix: 'The values do not render: check the --set values the message names; if they look right, this is a bug of mlflow-install (please report it with the values file).',
-    }),
+    (error: unknown): PhaseResult =>
+      // Without a usable helm nothing renders: the helm check already says what to do.
+      error instanceof ToolNotFoundError || error instanceof UnsupportedHelmError
+        ? { id: 'chart', title: 'chart', status: 'skip', detail: 'not rendered: no usable helm (see the helm check)' }
+        : {
+            id: 'chart',
+            title: 'chart',
+            status: 'fail',
+            detail: `helm template failed: ${saidBy(error)}`,
+            fix: 'The values do not render: check the --set values the message names; if they look right, this is a bug of mlflow-install (please report it with the values file).',
+          },
   );
   const accessChecks = started.checks.filter(({ check }) => check.id === 'kubectl' || check.id === 'context' || check.id === 'api');
   const release = input.reading.reachable
