@@ -125,8 +125,11 @@ export function helmArgs(major: HelmMajor, kube: KubeAccess = {}) {
     history: (release: string, namespace: string, max = 10): string[] =>
       withKube(['history', release, '--namespace', namespace, '--max', String(max), '-o', 'json']),
 
+    // No --logs: helm reads them after the hook-succeeded policy deleted a passed test's pod, and then fails a
+    // test that passed (helm 3: pod not found; helm 4: no logs found). A failed test pod is kept, and the
+    // failure report reads its logs with the release's other pods.
     test: (release: string, namespace: string, timeout: string): string[] =>
-      withKube(['test', release, '--namespace', namespace, '--logs', '--timeout', timeout]),
+      withKube(['test', release, '--namespace', namespace, '--timeout', timeout]),
 
     rollback: (release: string, namespace: string, timeout: string, revision?: number): string[] =>
       withKube([
@@ -209,6 +212,22 @@ export const listedReleaseSchema = z.object({
   chart: z.string(),
   app_version: z.string().optional(),
 });
+
+export interface ChartIdentity {
+  name: string;
+  version: string;
+  appVersion?: string;
+}
+
+/**
+ * The chart of a revision as `helm history` and `helm list` give it ("mlflow-1.1.0" and app_version);
+ * `helm status -o json` has no chart in either major.
+ */
+export function chartOfRevision(chart: string | undefined, appVersion: string | undefined): ChartIdentity | undefined {
+  const match = /^(.+?)-(v?\d+\.\d+\.\d+(?:[-+].*)?)$/.exec(chart ?? '');
+  if (!match?.[1] || !match[2]) return undefined;
+  return { name: match[1], version: match[2], ...(appVersion ? { appVersion } : {}) };
+}
 
 export type HelmRelease = z.infer<typeof releaseSchema>;
 export type HelmRevision = z.infer<typeof revisionSchema>;

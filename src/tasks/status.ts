@@ -1,3 +1,4 @@
+import { chartOfRevision } from '../cluster/helm.js';
 import type { ClusterIdentity } from '../cluster/kubectl.js';
 import { nextSteps } from '../ui/next-steps.js';
 import { artifactsOf, backendOf, reachOf, type ArtifactFacts, type BackendFacts } from './status/release-facts.js';
@@ -110,7 +111,8 @@ export async function readStatus(tools: ClusterTools, target: LifecycleTarget): 
   });
   const warnings = [...releaseWarnings(document.release, history), ...podWarnings(podSummaries), ...volumeWarnings(volumes)];
   const info = document.release.info;
-  const chart = document.release.chart?.metadata;
+  const current = history.find((revision) => revision.revision === document.release.version);
+  const chart = document.release.chart?.metadata ?? chartOfRevision(current?.chart, current?.app_version);
   return {
     found: true,
     healthy: warnings.length === 0,

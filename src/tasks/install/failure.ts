@@ -137,7 +137,7 @@ export function releaseInstalledButUnhealthy(run: InstallRun): string {
     : `Release ${release}${at} is installed but not healthy; \`mlflow-install uninstall --namespace ${namespace} --release ${release}\` removes it (the tracking data is kept).`;
 }
 
-/** The last lines a failed command printed on either stream: what helm test's --logs showed, for one. */
+/** The last lines a failed command printed on either stream: the phase of each test pod helm test ran, for one. */
 export function commandOutputTail(error: unknown, lines = 15): string[] {
   if (!(error instanceof CommandFailedError)) return [];
   return [...tailLines(error.stdout, lines), ...error.stderrTail.slice(-5)];

@@ -1,0 +1,232 @@
+// A real Kubernetes control plane for a test suite: kube-apiserver, controller-manager, scheduler and etcd
+// (built by scripts/setup-control-plane.mjs), with kwok simulating one node and the lifecycle of its pods
+// (./stages.ts). Each cluster has its own folder, its own kubeconfig (kwokctl's default would rewrite
+// ~/.kube/config) and random ports; `delete()` stops every process it started.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { repoRoot, toolSet, type HelmMajor } from '../tools.js';
+import { clusterStages, faultNamespaces } from './stages.js';
+
+interface ControlPlaneReady {
+  ok: true;
+  versions: Record<string, string>;
+  binaries: Record<'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'etcd' | 'kwok' | 'kwokctl', string>;
+  stages: string;
+}
+type ControlPlaneStatus = ControlPlaneReady | { ok: false; reason: string };
+
+const statusFile = join(repoRoot, '.cache', 'control-plane.json');
+
+export function controlPlane(): ControlPlaneStatus {
+  if (!existsSync(statusFile)) return { ok: false, reason: `${statusFile} is missing: run \`node scripts/test-setup.mjs\` (npm test does)` };
+  const status = JSON.parse(readFileSync(statusFile, 'utf8')) as ControlPlaneStatus;
+  if (!status.ok) return status;
+  const missing = [...Object.values(status.binaries), status.stages].find((path) => !existsSync(path));
+  return missing === undefined ? status : { ok: false, reason: `${missing} is gone: rerun \`node scripts/test-setup.mjs\`` };
+}
+
+/** Why the cluster tests cannot run here (they are skipped, saying so), or undefined. */
+export function clusterUnavailable(): string | undefined {
+  const status = controlPlane();
+  if (!status.ok) return `no control plane: ${status.reason}`;
+  const tools = [toolSet(3), toolSet(4)].find((set) => set.unavailable !== undefined);
+  return tools?.unavailable;
+}
+
+export interface ExecOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface KwokClusterOptions {
+  /** RBAC on (the default): a ServiceAccount token sees only what its bindings allow. */
+  authorization?: boolean;
+  /** PersistentVolumes to bind claims to (a released volume does not bind again). */
+  volumes?: number;
+  /** Lines of every container's log; `previous` for the last terminated one. */
+  logs?: { current: string[]; previous?: string[]; namespaces?: string[] }[];
+}
+
+let sequence = 0;
+
+export class KwokCluster {
+  readonly kubeconfig: string;
+  private readonly workdir: string;
+  readonly kubectlBinary: string;
+
+  private constructor(
+    readonly name: string,
+    readonly dir: string,
+    private readonly plane: ControlPlaneReady,
+  ) {
+    this.kubeconfig = join(dir, 'kubeconfig.yaml');
+    this.workdir = join(dir, 'kwok');
+    this.kubectlBinary = toolSet(4).kubectl;
+  }
+
+  static async create(options: KwokClusterOptions = {}): Promise<KwokCluster> {
+    const plane = controlPlane();
+    if (!plane.ok) throw new Error(`no control plane to start: ${plane.reason}`);
+    const dir = mkdtempSync(join(tmpdir(), 'mlflow-kwok-'));
+    const name = `mlflow-${process.pid}-${++sequence}`;
+    const cluster = new KwokCluster(name, dir, plane);
+    try {
+      await cluster.start(options);
+    } catch (error) {
+      await cluster.delete();
+      throw error;
+    }
+    return cluster;
+  }
+
+  private kwokctlEnv(): Record<string, string> {
+    return { KWOK_WORKDIR: this.workdir, HOME: this.dir, PATH: process.env.PATH ?? '' };
+  }
+
+  private async kwokctl(args: string[], timeoutMs = 120_000): Promise<void> {
+    const result = await execa(this.plane.binaries.kwokctl, ['--name', this.name, ...args], { env: this.kwokctlEnv(), extendEnv: false, reject: false, timeout: timeoutMs, all: true });
+    if (result.exitCode !== 0) throw new Error(`kwokctl ${args.slice(0, 2).join(' ')} failed (exit ${result.exitCode ?? result.signal}):\n${String(result.all).split('\n').slice(-15).join('\n')}`);
+  }
+
+  private writeConfig(options: KwokClusterOptions): string {
+    const logsDir = join(this.dir, 'logs');
+    mkdirSync(logsDir, { recursive: true });
+    const logSets = options.logs ?? [];
+    const defaultLog = { current: ['INFO mlflow.server: listening on 0.0.0.0:5000'] };
+    const logsObjects = [...logSets, defaultLog].map((set, index) => {
+      const current = join(logsDir, `current-${index}.log`);
+      writeFileSync(current, criLog(set.current));
+      const previous = set.previous ? join(logsDir, `previous-${index}.log`) : undefined;
+      if (previous) writeFileSync(previous, criLog(set.previous ?? []));
+      return {
+        apiVersion: 'kwok.x-k8s.io/v1alpha1',
+        kind: 'ClusterLogs',
+        metadata: { name: `logs-${index}` },
+        spec: {
+          ...(set.namespaces ? { selector: { matchNamespaces: set.namespaces } } : {}),
+          logs: [{ containers: [], logsFile: current, ...(previous ? { previousLogsFile: previous } : {}) }],
+        },
+      };
+    });
+    const configuration = {
+      apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
+      kind: 'KwokctlConfiguration',
+      options: {
+        runtime: 'binary',
+        kubeApiserverBinary: this.plane.binaries['kube-apiserver'],
+        kubeControllerManagerBinary: this.plane.binaries['kube-controller-manager'],
+        kubeSchedulerBinary: this.plane.binaries['kube-scheduler'],
+        etcdBinary: this.plane.binaries.etcd,
+        kwokControllerBinary: this.plane.binaries.kwok,
+        kubectlBinary: this.kubectlBinary,
+        kubeAuthorization: options.authorization ?? true,
+        kubeAdmission: true,
+        kubeVersion: this.plane.versions.kubernetes,
+        etcdVersion: this.plane.versions.etcd,
+        kwokVersion: this.plane.versions.kwok,
+      },
+    };
+    const file = join(this.dir, 'kwok.yaml');
+    writeFileSync(file, [configuration, ...clusterStages(this.plane.stages), ...logsObjects].map((doc) => stringify(doc)).join('---\n'));
+    return file;
+  }
+
+  private async start(options: KwokClusterOptions): Promise<void> {
+    const config = this.writeConfig(options);
+    await this.kwokctl(['--config', config, 'create', 'cluster', '--kubeconfig', this.kubeconfig, '--wait', '90s', '--timeout', '120s'], 150_000);
+    await this.kwokctl(['scale', 'node', '--replicas', '1']);
+    await this.apply(baseObjects(this.dir, options.volumes ?? 12));
+  }
+
+  /** kubectl against this cluster (as its admin), failing on a non-zero exit. */
+  async kubectl(args: readonly string[], input?: string): Promise<string> {
+    const outcome = await this.exec(args, input);
+    if (outcome.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${outcome.stderr.trim()}`);
+    return outcome.stdout;
+  }
+
+  async exec(args: readonly string[], input?: string): Promise<ExecOutcome> {
+    const result = await execa(this.kubectlBinary, ['--kubeconfig', this.kubeconfig, ...args], { input: input ?? '', reject: false, timeout: 120_000 });
+    return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  async apply(objects: readonly object[]): Promise<void> {
+    await this.kubectl(['apply', '-f', '-'], objects.map((object) => JSON.stringify(object)).join('\n---\n'));
+  }
+
+  async getJson<T>(args: readonly string[]): Promise<T> {
+    return JSON.parse(await this.kubectl(['get', ...args, '-o', 'json'])) as T;
+  }
+
+  /** The environment of a CLI run on this cluster: its kubeconfig, and the real helm and kubectl first on PATH. */
+  env(major: HelmMajor, extra: Record<string, string> = {}): Record<string, string> {
+    const tools = toolSet(major);
+    return {
+      PATH: [join(tools.helm, '..'), process.env.PATH ?? ''].join(':'),
+      KUBECONFIG: this.kubeconfig,
+      HOME: this.dir,
+      HELM_CACHE_HOME: join(this.dir, 'helm', `cache-${major}`),
+      HELM_CONFIG_HOME: join(this.dir, 'helm', `config-${major}`),
+      HELM_DATA_HOME: join(this.dir, 'helm', `data-${major}`),
+      ...extra,
+    };
+  }
+
+  private pidOf(component: string): number {
+    return Number(readFileSync(join(this.workdir, 'clusters', this.name, 'pids', `${component}.pid`), 'utf8').trim());
+  }
+
+  /** Stops the API server for good (its port refuses connections from now on). */
+  stopApiServer(): void {
+    process.kill(this.pidOf('kube-apiserver'), 'SIGKILL');
+  }
+
+  async delete(): Promise<void> {
+    await this.kwokctl(['delete', 'cluster', '--kubeconfig', this.kubeconfig], 60_000).catch((error: unknown) => {
+      process.stderr.write(`[kwok] deleting cluster ${this.name}: ${(error as Error).message}\n`);
+    });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Lines in the CRI log format kwok serves `kubectl logs` from. */
+function criLog(lines: readonly string[]): string {
+  return lines.map((line) => `2026-01-01T00:00:00.000000000Z stdout F ${line}\n`).join('');
+}
+
+/** What every test cluster has besides the control plane: a default StorageClass, volumes, an IngressClass. */
+function baseObjects(dir: string, volumes: number): object[] {
+  return [
+    {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      provisioner: 'kubernetes.io/no-provisioner',
+      volumeBindingMode: 'Immediate',
+      reclaimPolicy: 'Retain',
+    },
+    ...Array.from({ length: volumes }, (_, index) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `pv-${index}` },
+      spec: {
+        capacity: { storage: '100Gi' },
+        accessModes: ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        storageClassName: 'standard',
+        hostPath: { path: join(dir, 'volumes', String(index)) },
+      },
+    })),
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx' },
+      spec: { controller: 'k8s.io/ingress-nginx' },
+    },
+    ...Object.values(faultNamespaces).map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+  ];
+}
