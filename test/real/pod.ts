@@ -6,7 +6,8 @@
 //   an emptyDir belongs to one pod), the mount paths rewritten in args, env and workingDir;
 // - the image's `python`/`mlflow` are the test venv's (its bin first on PATH); the working directory is an
 //   empty folder nobody may write to (the image's root filesystem is read-only);
-// - as root, the process runs as the pod's runAsUser/runAsGroup (+ fsGroup), which own the volume folders;
+// - as root, the process runs as the pod's runAsUser/runAsGroup (+ fsGroup), which own the volume folders,
+//   when the venv's programs run as that user here (else as root, said once on stderr);
 // - for the server, the listen host/port are replaced by 127.0.0.1 and a free port (the originals are kept
 //   in `listen` so that tests can check what the chart asked for).
 import { spawnSync } from 'node:child_process';
@@ -172,7 +173,7 @@ export interface Prepared {
   cwd: string;
   mounts: Record<string, string>;
   listen: Listen | undefined;
-  user: { uid: number; gid: number; groups: number[] } | undefined;
+  user: PodUser | undefined;
 }
 
 export interface StartOptions {
@@ -185,26 +186,69 @@ export interface StartOptions {
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-let canSwitchUser: boolean | undefined;
 
-/** Whether this machine lets us run the venv's python as another user (root, setpriv present, paths readable). */
-function switchUserWorks(uid: number, gid: number): boolean {
-  if (!isRoot) return false;
-  if (canSwitchUser === undefined) {
-    // As the containers do: python execs a venv program found on PATH (a script whose interpreter must be readable).
-    const venv = python();
-    const probe = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', 'python', '-c', 'import os; os.execvp("pip", ["pip", "--version"])'], {
-      encoding: 'utf8',
-      env: { PATH: `${venv.bin}:/usr/bin:/bin`, HOME: tmpdir() },
-      cwd: tmpdir(),
-      timeout: 60_000,
-    });
-    canSwitchUser = probe.status === 0;
-    if (!canSwitchUser) {
-      process.stderr.write(`[test/real] the containers run as this user, not as the pod's runAsUser ${uid}: the venv does not run as that user here (${(probe.stderr ?? '').trim().split('\n').pop() ?? probe.status})\n`);
+/** The user a container runs as: the pod's runAsUser/runAsGroup, with fsGroup as a supplementary group. */
+export interface PodUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+}
+
+/** setpriv's options that start a program as `user`, as start() starts a container. */
+function setprivArgs(user: PodUser): string[] {
+  return [`--reuid=${user.uid}`, `--regid=${user.gid}`, user.groups.length > 0 ? `--groups=${user.groups.join(',')}` : '--clear-groups'];
+}
+
+export type RunResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Whether `program` (an absolute path and its arguments) exits 0 when started as `user` the way start()
+ * starts a container. Only root can switch users. The program must itself exec what it depends on: setpriv
+ * can start a program in a folder the user cannot enter, but what that program then opens or execs cannot.
+ */
+export function runsAs(user: PodUser, program: string[]): RunResult {
+  if (!isRoot) return { ok: false, reason: 'only root can run a program as another user' };
+  const run = spawnSync('setpriv', [...setprivArgs(user), ...program], {
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin', HOME: tmpdir(), LANG: 'C.UTF-8' },
+    cwd: tmpdir(),
+    timeout: 60_000,
+  });
+  if (run.error) return { ok: false, reason: run.error.message };
+  if (run.status === 0) return { ok: true };
+  const lastLine = (run.stderr ?? '').trim().split('\n').pop();
+  return { ok: false, reason: lastLine || `exited ${run.status ?? run.signal}` };
+}
+
+/**
+ * What every chart container runs: the venv's python, which execs the venv's mlflow. Both by absolute path:
+ * on PATH, a system python or pip would stand in for a venv the user cannot reach, and the probe would pass.
+ */
+export function venvProgram(): string[] {
+  const { bin } = python();
+  return [join(bin, 'python'), '-c', `import os; os.execv(${JSON.stringify(join(bin, 'mlflow'))}, ["mlflow", "--version"])`];
+}
+
+const runsAsCache = new Map<string, boolean>();
+
+/**
+ * `user` if `program` runs as that user here, else undefined: the containers then run as this process's
+ * user (said once on stderr), e.g. when the clone is under a folder only its owner may enter.
+ */
+export function userThatCanRun(user: PodUser, program: string[]): PodUser | undefined {
+  if (!isRoot) return undefined;
+  const key = JSON.stringify([user, program]);
+  let ok = runsAsCache.get(key);
+  if (ok === undefined) {
+    const result = runsAs(user, program);
+    ok = result.ok;
+    runsAsCache.set(key, ok);
+    if (!result.ok) {
+      const hint = /Permission denied|EACCES/.test(result.reason) ? ': it must be under folders every user may enter' : '';
+      process.stderr.write(`[test/real] the containers run as uid ${process.getuid?.() ?? '?'}, not as the pod's runAsUser ${user.uid}: ${program[0] ?? ''} does not run as that user here (${result.reason})${hint}\n`);
     }
   }
-  return canSwitchUser;
+  return ok ? user : undefined;
 }
 
 /** The objects of one render, with the cluster's state the containers see: PVC folders shared across pods. */
@@ -218,10 +262,13 @@ export class LocalCluster {
 
   private current: Manifest[] = [];
 
+  private readonly podProgram: string[] | undefined;
+
   constructor(
     manifests: Manifest[],
-    options: { secrets?: Record<string, Record<string, string>>; namespace?: string } = {},
+    options: { secrets?: Record<string, Record<string, string>>; namespace?: string; programOfPods?: string[] } = {},
   ) {
+    this.podProgram = options.programOfPods;
     this.root = mkdtempSync(join(tmpdir(), 'mlflow-real-pods-'));
     chmodSync(this.root, 0o755);
     this.namespace = options.namespace ?? manifests.find((m) => m.metadata.namespace)?.metadata.namespace ?? 'default';
@@ -230,6 +277,11 @@ export class LocalCluster {
   }
 
   readonly namespace: string;
+
+  /** What must run as a pod's user for its containers to run as that user: by default, what the chart's do. */
+  get programOfPods(): string[] {
+    return this.podProgram ?? venvProgram();
+  }
 
   get manifests(): Manifest[] {
     return this.current;
@@ -328,14 +380,13 @@ export class LocalPod {
     return found;
   }
 
-  private owner(container: Container): { uid: number; gid: number; groups: number[] } | undefined {
+  private owner(container: Container): PodUser | undefined {
     const pod = this.spec.securityContext ?? {};
     const own = container.securityContext ?? {};
     const uid = own.runAsUser ?? pod.runAsUser;
     if (uid === undefined) return undefined;
     const gid = own.runAsGroup ?? pod.runAsGroup ?? 0;
-    if (!switchUserWorks(uid, gid)) return undefined;
-    return { uid, gid, groups: pod.fsGroup !== undefined ? [pod.fsGroup] : [] };
+    return userThatCanRun({ uid, gid, groups: pod.fsGroup !== undefined ? [pod.fsGroup] : [] }, this.cluster.programOfPods);
   }
 
   private volumeDir(volume: Volume): string {
@@ -487,8 +538,7 @@ export class LocalPod {
     let command = prepared.command;
     let args = prepared.args;
     if (prepared.user) {
-      const { uid, gid, groups } = prepared.user;
-      args = [`--reuid=${uid}`, `--regid=${gid}`, groups.length > 0 ? `--groups=${groups.join(',')}` : '--clear-groups', command, ...args];
+      args = [...setprivArgs(prepared.user), command, ...args];
       command = 'setpriv';
     }
     const proc = this.cluster.track(startProcess(`${this.name} container ${name}`, command, args, { env: prepared.env, cwd: prepared.cwd }));
