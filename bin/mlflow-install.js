@@ -1,8 +1,78 @@
 #!/usr/bin/env node
 // The wizard's first screen is drawn before the rest of the CLI loads, so a person sees the first
 // question at once (it does nothing unless this is a plain interactive install; src/wizard/first-frame.ts).
-const { drawEarlyFrame } = await import('../dist/wizard/first-frame.js');
-drawEarlyFrame(process.argv);
+// Before that, a few stat calls: in a clone whose dist/ is missing or older than src/, one line says
+// what to run instead of a stack trace (an installed package has no src/, and is not checked).
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const { main } = await import('../dist/cli.js');
-process.exitCode = await main(process.argv);
+/** The lowest Node.js the CLI and its dependencies run on; package.json's `engines` says the same. */
+const minimumNode = [20, 5];
+
+/** The sources whose change the check notices: the modules this file and the first question load first. */
+const watchedSources = ['src/cli.ts', 'src/wizard/first-frame.ts', 'src/commands/install.ts'];
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** The folder to run `npm install` in, as a person would type it. */
+const folder = root.replace(/\/$/, '');
+
+function mtime(relative) {
+  try {
+    return statSync(root + relative).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the CLI cannot start from this folder, in words that end with what to run; undefined when it can. */
+function buildProblem() {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < minimumNode[0] || (major === minimumNode[0] && minor < minimumNode[1])) {
+    return `needs Node.js ${minimumNode.join('.')} or later, and this is ${process.versions.node}: install a newer Node.js (https://nodejs.org/)`;
+  }
+  const built = mtime('dist/cli.js');
+  if (built === undefined) return `the CLI is not built (dist/ is missing): run \`npm install\` in ${folder} first`;
+  for (const source of watchedSources) {
+    const changed = mtime(source);
+    if (changed === undefined) return undefined;
+    if (changed > built) return `the CLI is older than its source (${source} changed after dist/ was built): run \`npm install\` in ${folder} first`;
+  }
+  return undefined;
+}
+
+/**
+ * What an import failure says when dist/ or node_modules/ is incomplete (a build or an install that stopped
+ * half-way), as one line; undefined for any other error, which is shown as it is.
+ */
+function incompleteInstall(error) {
+  const { code, url, message } = /** @type {{ code?: unknown, url?: unknown, message?: unknown }} */ (error ?? {});
+  if (code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  if (typeof url === 'string') {
+    const path = fileURLToPath(url);
+    if (path.startsWith(`${root}dist/`)) return `the CLI's build is incomplete (${path.slice(root.length)} is missing)`;
+  }
+  const pkg = typeof message === 'string' ? /^Cannot find package '([^']+)' imported from (\S+)/.exec(message) : null;
+  if (pkg?.[1] !== undefined && pkg[2]?.startsWith(`${root}dist/`)) return `a dependency is not installed (${pkg[1]})`;
+  return undefined;
+}
+
+async function start() {
+  const problem = buildProblem();
+  if (problem !== undefined) {
+    process.stderr.write(`mlflow-install: ${problem}\n`);
+    return 2;
+  }
+  try {
+    const { drawEarlyFrame } = await import('../dist/wizard/first-frame.js');
+    drawEarlyFrame(process.argv);
+    const { main } = await import('../dist/cli.js');
+    return await main(process.argv);
+  } catch (error) {
+    const incomplete = incompleteInstall(error);
+    if (incomplete === undefined) throw error;
+    process.stderr.write(`mlflow-install: ${incomplete}: run \`npm install\` in ${folder} first\n`);
+    return 2;
+  }
+}
+
+process.exitCode = await start();
