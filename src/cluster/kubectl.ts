@@ -22,6 +22,7 @@ import {
   type SecretSummary,
   type StorageClass,
 } from './k8s.js';
+import { checkPodEnded, checkPodManifest, podProgress, refusal } from './check-pod.js';
 import { CommandFailedError, type CommandRunner, type RunResult } from './runner.js';
 import { kubectlTool, runTool } from './tool-errors.js';
 
@@ -65,24 +66,21 @@ export interface DeleteOptions {
   timeout?: string;
 }
 
-export interface RunPodOptions {
+export interface CheckPodOptions {
   name: string;
   image: string;
-  /** The container's command as an argv array, e.g. ['nc', '-z', '-w', '5', 'db.internal', '5432']. */
+  imagePullSecrets?: readonly string[];
+  /** The container's command as an argv array. */
   command: readonly string[];
   namespace?: string;
-  /** How long the pod may take to start and finish, e.g. "60s". */
+  /** How long the pod may take to be scheduled, pull its image and finish, e.g. "90s". */
   timeout: string;
-  labels?: Readonly<Record<string, string>>;
-  annotations?: Readonly<Record<string, string>>;
 }
 
-export interface PodRunOutcome {
-  succeeded: boolean;
-  exitCode: number;
-  /** What the container printed, and kubectl's own words when it could not run it. */
-  output: string;
-}
+/** How a check pod ended: its container's exit code and termination message, or why it never ran. */
+export type CheckPodOutcome =
+  | { ran: true; exitCode: number; message: string }
+  | { ran: false; reason: string };
 
 const QUICK_TIMEOUT_MS = 30_000;
 const WAIT_MARGIN_MS = 30_000;
@@ -310,35 +308,30 @@ export class Kubectl {
   }
 
   /**
-   * Runs a command in a short-lived pod and removes it. Sidecar injection is switched off for it: a mesh
-   * sidecar would keep the pod running after the command ends.
+   * Runs a command in a short-lived pod, reads how it ended from the pod's status (never from an attached
+   * stream, which some clusters cannot give), and removes it. The pod is admitted under the "restricted" Pod
+   * Security level, and sidecar injection is switched off: a mesh sidecar would keep it running.
    */
-  async runPod(options: RunPodOptions): Promise<PodRunOutcome> {
-    const labels = { 'sidecar.istio.io/inject': 'false', ...options.labels };
-    const annotations = { 'linkerd.io/inject': 'disabled', ...options.annotations };
-    const words = [
-      'run',
-      options.name,
-      '--image',
-      options.image,
-      '--restart=Never',
-      '--rm',
-      '--attach',
-      '--quiet',
-      `--pod-running-timeout=${options.timeout}`,
-      '--labels',
-      Object.entries(labels)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(','),
-      ...Object.entries(annotations).flatMap(([key, value]) => ['--annotations', `${key}=${value}`]),
-    ];
-    const args = [...this.args(words, options.namespace ?? this.namespace), '--command', '--', ...options.command];
+  async runCheckPod(options: CheckPodOptions): Promise<CheckPodOutcome> {
+    const namespace = options.namespace ?? this.namespace;
+    const timeoutMs = parseDuration(options.timeout) ?? 90_000;
+    const deadline = Date.now() + timeoutMs;
     try {
-      const result = await this.run(args, { timeoutMs: 2 * waitTimeoutMs(options.timeout) });
-      return { succeeded: true, exitCode: 0, output: result.stdout };
+      await this.run(this.args(['create', '-f', '-'], namespace), { input: JSON.stringify(checkPodManifest(options, namespace, timeoutMs)) });
     } catch (error) {
-      if (!(error instanceof CommandFailedError) || error.exitCode === undefined) throw error;
-      return { succeeded: false, exitCode: error.exitCode, output: [error.stdout.trim(), ...error.stderrTail].filter(Boolean).join('\n') };
+      if (error instanceof CommandFailedError) return { ran: false, reason: `the pod was refused: ${refusal(error)}` };
+      throw error;
+    }
+    try {
+      for (;;) {
+        const pod = await this.getOne('pod', options.name, podSchema, namespace);
+        const ended = pod && checkPodEnded(pod);
+        if (ended) return ended;
+        if (Date.now() > deadline) return { ran: false, reason: `it did not finish within ${options.timeout} (${pod ? podProgress(pod) : 'the pod disappeared'})` };
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    } finally {
+      await this.delete('pod', [options.name], { namespace, wait: false }).catch(() => undefined);
     }
   }
 }

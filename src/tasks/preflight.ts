@@ -31,6 +31,14 @@ export type CheckId =
 
 export type SecretsProvider = 'kubernetes' | 'aws' | 'azure' | 'gcp' | 'vault';
 
+/** The database to reach from inside the cluster, and the image (with its pull secrets) the check runs in. */
+export interface DatabaseTarget {
+  host: string;
+  port: number;
+  image: string;
+  imagePullSecrets: string[];
+}
+
 /** What the checks need to know about the install; deliberately narrower than the Answers. */
 export interface PreflightInput {
   namespace: string;
@@ -42,7 +50,7 @@ export interface PreflightInput {
   serviceMonitor: boolean;
   secrets: { provider: SecretsProvider; installDriver: boolean };
   /** Present when a database backs the store: checked from inside the cluster. */
-  database?: { host: string; port: number };
+  database?: DatabaseTarget;
   autoscaling?: boolean;
 }
 
@@ -51,8 +59,6 @@ export interface PreflightContext {
   kubectl: Kubectl;
   helmBinary: string;
   kube: KubeAccess;
-  /** The image of the short-lived pod that checks the database port. */
-  probeImage?: string;
 }
 
 export type MeshInjection = 'istio' | 'linkerd';
@@ -82,7 +88,6 @@ export interface PreflightReport {
 
 export const SERVICE_MONITOR_CRD = 'servicemonitors.monitoring.coreos.com';
 export const SECRET_PROVIDER_CLASS_CRD = 'secretproviderclasses.secrets-store.csi.x-k8s.io';
-const DEFAULT_PROBE_IMAGE = 'busybox:1.36';
 
 /** The (verb, resource) pairs the install needs in the namespace, from what the chart will create. */
 export function requiredPermissions(input: PreflightInput): [string, string][] {
@@ -357,10 +362,18 @@ function secretProviderCheck(kubectl: Kubectl, secrets: PreflightInput['secrets'
   };
 }
 
-// What kubectl prints when the check pod itself could not run, rather than the port not answering.
-const podCouldNotRun = /timed out waiting|ImagePull|ErrImage|unable to (?:create|attach)|forbidden/i;
+/** Connects to host:port once; on failure, one line saying why (the pod's termination message). */
+const CONNECT_SCRIPT = [
+  'import socket, sys',
+  'host, port = sys.argv[1], int(sys.argv[2])',
+  'try:',
+  '    socket.create_connection((host, port), timeout=5).close()',
+  'except OSError as error:',
+  '    print(f"could not connect to {host}:{port}: {error}", file=sys.stderr)',
+  '    sys.exit(1)',
+].join('\n');
 
-function databaseCheck(context: PreflightContext, database: { host: string; port: number }, namespaceLookup: () => Promise<Namespace | undefined>): PreflightCheck {
+function databaseCheck(context: PreflightContext, database: DatabaseTarget, namespaceLookup: () => Promise<Namespace | undefined>): PreflightCheck {
   const title = 'database';
   const address = `${database.host}:${database.port}`;
   return {
@@ -369,23 +382,30 @@ function databaseCheck(context: PreflightContext, database: { host: string; port
     needsCluster: true,
     async run() {
       const namespace = (await namespaceLookup()) === undefined ? 'default' : context.kubectl.namespace;
-      const outcome = await context.kubectl.runPod({
+      // The server's own image: already pulled (or pullable with the same secrets) wherever the server runs.
+      const outcome = await context.kubectl.runCheckPod({
         name: `mlflow-install-db-check-${Date.now().toString(36)}`,
-        image: context.probeImage ?? DEFAULT_PROBE_IMAGE,
-        command: ['nc', '-z', '-w', '5', database.host, String(database.port)],
+        image: database.image,
+        imagePullSecrets: database.imagePullSecrets,
+        command: ['python', '-c', CONNECT_SCRIPT, database.host, String(database.port)],
         namespace,
         timeout: '90s',
       });
-      if (outcome.succeeded) return result('database', title, 'pass', `${address} answers from inside the cluster`);
-      const said = outcome.output.split('\n').filter(Boolean).at(0) ?? `exit ${outcome.exitCode}`;
-      if (podCouldNotRun.test(outcome.output)) {
-        return result('database', title, 'warn', `could not run the check pod in ${namespace}: ${said}`, `Make sure ${address} is reachable from the cluster; the server waits for it at start.`);
+      if (!outcome.ran) {
+        return result(
+          'database',
+          title,
+          'warn',
+          `not checked: the check pod could not run in ${namespace}: ${outcome.reason}`,
+          `Make sure ${address} is reachable from the cluster; the server waits for it when it starts.`,
+        );
       }
+      if (outcome.exitCode === 0) return result('database', title, 'pass', `${address} answers from inside the cluster`);
       return result(
         'database',
         title,
         'fail',
-        `${address} did not answer from inside the cluster: ${said}`,
+        `${address} did not answer from inside the cluster: ${outcome.message || `the check exited ${outcome.exitCode}`}`,
         'Check the host name and port, that the database is running, and that its firewall or security group lets the cluster\'s nodes in.',
       );
     },

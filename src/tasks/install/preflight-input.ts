@@ -1,5 +1,6 @@
 import { defaultPorts, isDatabaseBackend, type Answers } from '../../answers/schema.js';
 import { needsVolume } from '../../answers/to-values.js';
+import { imageReference } from '../../answers/image.js';
 import type { PreflightInput } from '../preflight.js';
 
 /** What the preflight checks need to know of the answers. */
@@ -14,6 +15,8 @@ export function preflightInput(answers: Answers): PreflightInput {
     ...(ingress.enabled ? { ingress: className ? { className } : {} } : {}),
     serviceMonitor: prometheus.expose && prometheus.serviceMonitor,
     secrets: { provider: secrets.provider, installDriver: secrets.installDriver },
-    ...(isDatabaseBackend(backend.type) ? { database: { host: backend.db.host, port: backend.db.port ?? defaultPorts[backend.type] } } : {}),
+    ...(isDatabaseBackend(backend.type)
+      ? { database: { host: backend.db.host, port: backend.db.port ?? defaultPorts[backend.type], image: imageReference(), imagePullSecrets: [] } }
+      : {}),
   };
 }

@@ -9,8 +9,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
-/** Namespaces whose tracking-server pods misbehave, and how. */
-export const faultNamespaces = { crashLoop: 'crashloop', neverReady: 'neverready' } as const;
+/**
+ * Namespaces where pods misbehave, and how: the tracking server crash-loops, never becomes ready, or becomes
+ * ready only after a minute; a Job's pod (the migration, the database creation) fails; the helm test pod fails.
+ */
+export const faultNamespaces = { crashLoop: 'crashloop', neverReady: 'neverready', slowStart: 'slowstart', jobFails: 'jobfails', testFails: 'testfails' } as const;
+
+/** How long a tracking server in the slowStart namespace takes to become ready. */
+export const slowStartMs = 60_000;
 
 /** A database host that the check pod (and so the preflight) finds unreachable. */
 export const unreachableDatabaseHost = 'unreachable.db.invalid';
@@ -127,15 +133,20 @@ const runningButUnready = `state:
 /** Every Stage of a test cluster, kwok's own stages read from stagesDir (the kwok module's kustomize/stage). */
 export function clusterStages(stagesDir: string): Stage[] {
   const ready = kwokStage(stagesDir, 'pod/fast/pod-ready.yaml');
-  ready.spec.selector.matchExpressions.push({
-    key: namespaceAndComponent,
-    operator: 'NotIn',
-    values: Object.values(faultNamespaces).map((namespace) => `${namespace}/tracking-server`),
-  });
+  const misbehavingServers = [faultNamespaces.crashLoop, faultNamespaces.neverReady, faultNamespaces.slowStart];
+  ready.spec.selector.matchExpressions.push({ key: namespaceAndComponent, operator: 'NotIn', values: misbehavingServers.map((namespace) => `${namespace}/tracking-server`) });
+  const slowReady = structuredClone(ready);
+  slowReady.metadata.name = 'pod-ready-slowly';
+  slowReady.spec.selector.matchExpressions = [notDeleted, noPodIp, namespaceIs(faultNamespaces.slowStart), trackingServer];
+  slowReady.spec.delay = { durationMilliseconds: slowStartMs };
+  const notIn = (namespace: string): Expression => ({ key: '.metadata.namespace', operator: 'NotIn', values: [namespace] });
   const complete = kwokStage(stagesDir, 'pod/fast/pod-complete.yaml');
+  complete.spec.selector.matchExpressions.push(notIn(faultNamespaces.jobFails));
+  const ofJob: Expression = { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] };
+  const helmTest: Expression = { key: '.metadata.annotations["helm.sh/hook"]', operator: 'In', values: ['test'] };
   const completeHelmTest = structuredClone(complete);
   completeHelmTest.metadata.name = 'pod-complete-helm-test';
-  completeHelmTest.spec.selector.matchExpressions = [notDeleted, running, { key: '.metadata.annotations["helm.sh/hook"]', operator: 'In', values: ['test'] }];
+  completeHelmTest.spec.selector.matchExpressions = [notDeleted, running, helmTest, notIn(faultNamespaces.testFails)];
   return [
     kwokStage(stagesDir, 'node/fast/node-initialize.yaml'),
     kwokStage(stagesDir, 'node/heartbeat/node-heartbeat.yaml'),
@@ -143,6 +154,14 @@ export function clusterStages(stagesDir: string): Stage[] {
     complete,
     completeHelmTest,
     kwokStage(stagesDir, 'pod/fast/pod-delete.yaml'),
+    slowReady,
+    podStage('job-pod-fails', [notDeleted, running, ofJob, namespaceIs(faultNamespaces.jobFails)], {
+      statusTemplate: terminatedContainers(1, 'Error', 'the command exited 1'),
+      event: { type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container' },
+    }),
+    podStage('helm-test-fails', [notDeleted, running, helmTest, namespaceIs(faultNamespaces.testFails)], {
+      statusTemplate: terminatedContainers(1, 'Error', 'the test exited 1'),
+    }),
     podStage('check-pod-reaches-database', [notDeleted, running, checkPodSelector, { key: '.spec.containers.[].command.[]', operator: 'NotIn', values: [unreachableDatabaseHost] }], {
       statusTemplate: terminatedContainers(0, 'Completed', ''),
     }),
