@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The wizard's first screen is drawn before the rest of the CLI loads, so a person sees the first
 // question at once (it does nothing unless this is a plain interactive install; src/wizard/first-frame.ts).
-// Before that, a few stat calls: in a clone whose dist/ is missing or older than src/, one line says
+// Before that, a few stat calls: in a clone whose dist/ is missing or older than the modules it starts from, one line says
 // what to run instead of a stack trace (an installed package has no src/, and is not checked).
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
