@@ -13,6 +13,13 @@ import { installerLabels } from './labels.js';
 export const savedAnswersKey = 'answers.yaml';
 export const clusterUidKey = 'cluster-uid';
 
+/** The cluster identity of someone who may not read kube-system: the UID of the namespace the answers are in. */
+export const namespaceIdentityPrefix = 'namespace:';
+
+export function namespaceIdentity(namespaceUid: string): string {
+  return `${namespaceIdentityPrefix}${namespaceUid}`;
+}
+
 export function savedAnswersName(release: string): string {
   return `${release}-mlflow-install`;
 }

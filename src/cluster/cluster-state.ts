@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { z } from 'zod';
-import { savedAnswersName, type SavedAnswersLocation } from '../answers/saved.js';
+import { clusterUidKey, namespaceIdentity, namespaceIdentityPrefix, savedAnswersName, type SavedAnswersLocation } from '../answers/saved.js';
 import type { ClusterView } from '../plan/cluster-view.js';
 import { helmArgs, revisionSchema, type KubeAccess } from './helm.js';
 import { Kubectl } from './kubectl.js';
@@ -119,9 +119,20 @@ export async function readClusterState(runner: CommandRunner, target: ClusterTar
     ...(latest ? { release: { latest, ...(deployed ? { deployed } : {}) } } : {}),
     ...(latest && values ? { currentValues: values } : {}),
     ...(configMap ? { savedAnswers: { data: configMap.data ?? {}, location: { namespace: where.namespace, name: configMapName } } } : {}),
-    ...(kubeSystem.read && kubeSystem.value?.metadata.uid ? { clusterUid: kubeSystem.value.metadata.uid } : {}),
+    ...clusterIdentityOf(kubeSystem.read ? kubeSystem.value?.metadata.uid : undefined, namespace.read ? namespace.value?.metadata.uid : undefined, configMap?.data?.[clusterUidKey]),
     ...(crd.read ? { secretsStoreDriverInstalled: crd.value !== undefined } : {}),
   };
+}
+
+/**
+ * Which cluster this is: the kube-system namespace's UID, or, for someone who may not read kube-system (a
+ * namespace admin), `namespace:` and the UID of the release's namespace, which holds the saved answers. The form
+ * the saved answers used is the one compared.
+ */
+export function clusterIdentityOf(kubeSystemUid: string | undefined, namespaceUid: string | undefined, saved: string | undefined): { clusterUid?: string } {
+  const byNamespace = namespaceUid ? namespaceIdentity(namespaceUid) : undefined;
+  const identity = saved?.startsWith(namespaceIdentityPrefix) ? byNamespace : (kubeSystemUid ?? byNamespace);
+  return identity ? { clusterUid: identity } : {};
 }
 
 /** readClusterState, or why the cluster could not be read (no kubeconfig, unreachable, forbidden, too slow). */

@@ -2,6 +2,7 @@ import { detectHelmVersion, Helm, UnsupportedHelmError, type KubeAccess } from '
 import { isDefaultIngressClass, isDefaultStorageClass, type Namespace } from '../cluster/k8s.js';
 import type { ClusterIdentity, Kubectl } from '../cluster/kubectl.js';
 import { CommandFailedError, type CommandRunner } from '../cluster/runner.js';
+import { describePermission, missingPermission } from '../cluster/forbidden.js';
 import { ToolNotFoundError } from '../cluster/tool-errors.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
@@ -213,21 +214,23 @@ export function preflightChecks(context: PreflightContext, input: PreflightInput
         const wanted = requiredPermissions(input);
         // All at once, "create namespaces" too: asking it even when the namespace turns out to exist is cheaper
         // than a round trip more before the install can start.
-        const [existing, answers, mayCreateNamespaces] = await Promise.all([
-          namespaceLookup(),
+        const [lookup, answers, mayCreateNamespaces] = await Promise.all([
+          readable(namespaceLookup),
           Promise.all(wanted.map(([verb, resource]) => kubectl.canI(verb, resource, namespace))),
           kubectl.canI('create', 'namespaces', undefined),
         ]);
-        findings.namespaceExists = existing !== undefined;
+        // A namespace that may not be read is taken to exist: creating it would need cluster-wide rights anyway.
+        const exists = 'refused' in lookup || lookup.value !== undefined;
+        findings.namespaceExists = exists;
         const missing = wanted.filter((_, index) => !answers[index]).map(([verb, resource]) => `${verb} ${resource}`);
-        if (existing === undefined && !mayCreateNamespaces) missing.unshift('create namespaces (cluster-wide)');
+        if (!exists && !mayCreateNamespaces) missing.unshift('create namespaces (cluster-wide)');
         if (missing.length === 0) return result('permissions', 'permissions', 'pass', `may create everything the chart needs in ${namespace}`);
         return result(
           'permissions',
           'permissions',
           'fail',
-          `not allowed in ${namespace}: ${missing.join(', ')}`,
-          `Ask a cluster admin for these permissions in namespace ${namespace} (a Role bound to you), or use a context that has them.`,
+          `not allowed in ${namespace}, ${missing.length === 1 ? 'this permission is' : `these ${missing.length} permissions are`} missing:${missing.map((permission) => `\n      - ${permission}`).join('')}`,
+          `Use --namespace with a namespace you may write to${mayCreateNamespaces ? ' (or a new one)' : ''}, or ask a cluster admin for these permissions in ${namespace} (e.g. a RoleBinding to the admin ClusterRole there).`,
         );
       },
     },
@@ -236,7 +239,17 @@ export function preflightChecks(context: PreflightContext, input: PreflightInput
       title: 'service mesh',
       needsCluster: true,
       async run() {
-        const existing = await namespaceLookup();
+        const lookup = await readable(namespaceLookup);
+        if ('refused' in lookup) {
+          return result(
+            'mesh',
+            'service mesh',
+            'warn',
+            `could not read namespace ${namespace}: not allowed to ${lookup.refused}`,
+            'Mesh injection is unknown; the chart\'s Jobs carry the annotations that let them finish under Istio or Linkerd either way.',
+          );
+        }
+        const existing = lookup.value;
         if (existing === undefined) return result('mesh', 'service mesh', 'pass', `namespace ${namespace} does not exist yet: it will be created, without mesh injection`);
         const mesh = meshOf(existing);
         findings.mesh = mesh;
@@ -262,14 +275,23 @@ function storageClassCheck(kubectl: Kubectl, wanted: string | undefined): Prefli
     title,
     needsCluster: true,
     async run() {
-      const classes = await kubectl.storageClasses();
-      const names = classes.map((c) => c.metadata.name);
+      const classes = await readable(() => kubectl.storageClasses());
+      if ('refused' in classes) {
+        return result(
+          'storage-class',
+          title,
+          'warn',
+          `could not see the StorageClasses: not allowed to ${classes.refused}`,
+          `The volume's claim uses ${wanted === undefined ? "the cluster's default class" : `StorageClass ${wanted}`}; if there is no such class it stays Pending, and the install stops at --timeout naming the claim.`,
+        );
+      }
+      const names = classes.value.map((c) => c.metadata.name);
       const available = names.length > 0 ? `this cluster has: ${names.join(', ')}` : 'this cluster has none';
       if (wanted !== undefined) {
         if (names.includes(wanted)) return result('storage-class', title, 'pass', `StorageClass ${wanted} exists`);
         return result('storage-class', title, 'fail', `StorageClass ${wanted} does not exist (${available})`, 'Choose an existing class with --set backend.volume.storageClass=NAME.');
       }
-      const defaults = classes.filter(isDefaultStorageClass).map((c) => c.metadata.name);
+      const defaults = classes.value.filter(isDefaultStorageClass).map((c) => c.metadata.name);
       if (defaults.length > 0) return result('storage-class', title, 'pass', `the volume uses the default StorageClass ${defaults[0]}`);
       return result(
         'storage-class',
@@ -291,8 +313,17 @@ function ingressClassCheck(kubectl: Kubectl, wanted: string | undefined): Prefli
     title,
     needsCluster: true,
     async run() {
-      const classes = await kubectl.ingressClasses();
-      const names = classes.map((c) => c.metadata.name);
+      const classes = await readable(() => kubectl.ingressClasses());
+      if ('refused' in classes) {
+        return result(
+          'ingress-class',
+          title,
+          'warn',
+          `could not see the IngressClasses: not allowed to ${classes.refused}`,
+          `The ingress names ${wanted === undefined ? 'no class, so the default class (if any) serves it' : `IngressClass ${wanted}`}; if no controller serves it, the URL will not answer.`,
+        );
+      }
+      const names = classes.value.map((c) => c.metadata.name);
       if (names.length === 0) {
         return result(
           'ingress-class',
@@ -306,7 +337,7 @@ function ingressClassCheck(kubectl: Kubectl, wanted: string | undefined): Prefli
         if (names.includes(wanted)) return result('ingress-class', title, 'pass', `IngressClass ${wanted} exists`);
         return result('ingress-class', title, 'fail', `IngressClass ${wanted} does not exist (this cluster has: ${names.join(', ')})`, `Choose one with --set ingress.className=${names[0]}.`);
       }
-      const defaults = classes.filter(isDefaultIngressClass).map((c) => c.metadata.name);
+      const defaults = classes.value.filter(isDefaultIngressClass).map((c) => c.metadata.name);
       if (defaults.length > 0) return result('ingress-class', title, 'pass', `the ingress uses the default IngressClass ${defaults[0]}`);
       return result(
         'ingress-class',
@@ -326,7 +357,17 @@ function serviceMonitorCheck(kubectl: Kubectl): PreflightCheck {
     title,
     needsCluster: true,
     async run() {
-      if (await kubectl.crd(SERVICE_MONITOR_CRD)) return result('service-monitor', title, 'pass', `${SERVICE_MONITOR_CRD} is installed`);
+      const crd = await readable(() => kubectl.crd(SERVICE_MONITOR_CRD));
+      if ('refused' in crd) {
+        return result(
+          'service-monitor',
+          title,
+          'warn',
+          `could not tell whether the Prometheus Operator is installed: not allowed to ${crd.refused}`,
+          'If it is not, helm fails with "no matches for kind ServiceMonitor": then rerun with --set prometheus.serviceMonitor=false.',
+        );
+      }
+      if (crd.value) return result('service-monitor', title, 'pass', `${SERVICE_MONITOR_CRD} is installed`);
       return result(
         'service-monitor',
         title,
@@ -345,7 +386,18 @@ function secretProviderCheck(kubectl: Kubectl, secrets: PreflightInput['secrets'
     title,
     needsCluster: true,
     async run() {
-      const installed = (await kubectl.crd(SECRET_PROVIDER_CLASS_CRD)) !== undefined;
+      const crd = await readable(() => kubectl.crd(SECRET_PROVIDER_CLASS_CRD));
+      if ('refused' in crd) {
+        findings.installSecretsDriver = false;
+        return result(
+          'secret-provider',
+          title,
+          'warn',
+          `could not tell whether the Secrets Store CSI driver is installed: not allowed to ${crd.refused}; this run does not install it (that needs cluster-wide rights)`,
+          'If it is missing, a cluster admin installs it (https://secrets-store-csi-driver.sigs.k8s.io/getting-started/installation); until then the server\'s pod cannot mount its secrets.',
+        );
+      }
+      const installed = crd.value !== undefined;
       findings.installSecretsDriver = !installed && secrets.installDriver;
       if (installed) return result('secret-provider', title, 'pass', `${SECRET_PROVIDER_CLASS_CRD} is installed`);
       if (secrets.installDriver) {
@@ -410,6 +462,17 @@ function databaseCheck(context: PreflightContext, database: DatabaseTarget, name
       );
     },
   };
+}
+
+/** A read, or the permission RBAC refused it for: a refused read is something to warn about, not a failure. */
+async function readable<T>(read: () => Promise<T>): Promise<{ value: T } | { refused: string }> {
+  try {
+    return { value: await read() };
+  } catch (error) {
+    const permission = missingPermission(error);
+    if (permission) return { refused: describePermission(permission) };
+    throw error;
+  }
 }
 
 function once<T>(load: () => Promise<T>): () => Promise<T> {

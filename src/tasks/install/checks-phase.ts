@@ -54,6 +54,8 @@ function releaseCheck(before: ClusterState, release: string, namespace: string, 
 async function unreadRelease(reason: string, release: string, access: Promise<CheckResult[]>): Promise<PhaseResult> {
   const title = 'release';
   if ((await access).some((result) => result.status === 'fail')) return { id: 'release', title, status: 'skip', detail: 'not checked: the cluster did not answer' };
+  // helm keeps releases in Secrets: "list secrets" is one of the permissions the permissions check names.
+  if (/forbidden/i.test(reason)) return { id: 'release', title, status: 'skip', detail: 'not checked: not allowed to read the Secrets helm keeps releases in (see permissions)' };
   return {
     id: 'release',
     title,

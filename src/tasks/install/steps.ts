@@ -1,4 +1,5 @@
-import { savedAnswersConfigMap, savedAnswersSpec } from '../../answers/saved.js';
+import { namespaceIdentity, savedAnswersConfigMap, savedAnswersSpec } from '../../answers/saved.js';
+import { missingPermission } from '../../cluster/forbidden.js';
 import { secretManifest, secretSpecs } from '../../answers/secrets.js';
 import { CommandFailedError } from '../../cluster/runner.js';
 import type { PlannedCommand } from '../../plan/commands.js';
@@ -130,7 +131,18 @@ const helmTest: StepExecutor = async (run, command, report) => {
 };
 
 const readClusterUid: StepExecutor = async (run, command, report) => {
-  const uid = (await execute(run, command, { limit: 'quick' })).stdout.trim();
+  let uid: string;
+  try {
+    uid = (await execute(run, command, { limit: 'quick' })).stdout.trim();
+  } catch (error) {
+    if (missingPermission(error) === undefined) throw error;
+    // A namespace admin: the namespace that holds the answers stands for the cluster.
+    const namespaceUid = (await run.kubectl.namespaceNamed(run.answers.namespace))?.metadata.uid;
+    if (namespaceUid === undefined) throw error;
+    run.clusterUid = namespaceIdentity(namespaceUid);
+    report.title(`Read the cluster identity (kube-system may not be read: namespace ${run.answers.namespace} UID ${namespaceUid})`);
+    return;
+  }
   if (uid === '') throw new Error('kubectl printed no UID for the kube-system namespace');
   run.clusterUid = uid;
   report.title(`Read the cluster identity (kube-system UID ${uid})`);

@@ -4,6 +4,7 @@
 import { execa } from 'execa';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { toolSet, type HelmMajor } from '../tools.js';
 import { KwokCluster, type ExecOutcome, type KwokClusterOptions } from './cluster.js';
 
@@ -127,6 +128,46 @@ export class TestCluster {
   identity(): { context: string; server: string } {
     const text = readFileSync(this.kubeconfig, 'utf8');
     return { context: /current-context: (\S+)/.exec(text)?.[1] ?? '', server: /server: (\S+)/.exec(text)?.[1] ?? '' };
+  }
+
+  /**
+   * A kubeconfig that acts as ServiceAccount `name` of `namespace` (created if missing), with only what RBAC
+   * grants it: e.g. bound to the built-in `admin` ClusterRole in one namespace, as a namespace admin is.
+   */
+  async serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
+    await this.kwok.apply([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
+    ]);
+    const token = (await this.kwok.kubectl(['create', 'token', name, '--namespace', namespace, '--duration', '2h'])).trim();
+    const admin = parse(readFileSync(this.kubeconfig, 'utf8')) as { clusters: { name: string; cluster: Record<string, unknown> }[] };
+    const cluster = admin.clusters[0];
+    if (!cluster) throw new Error(`${this.kubeconfig} names no cluster`);
+    const file = join(this.dir, `kubeconfig-${namespace}-${name}.yaml`);
+    const config = {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [cluster],
+      users: [{ name, user: { token } }],
+      contexts: [{ name: `${name}@${namespace}`, context: { cluster: cluster.name, user: name, namespace } }],
+      'current-context': `${name}@${namespace}`,
+    };
+    writeFileSync(file, stringify(config), { mode: 0o600 });
+    return file;
+  }
+
+  /** Binds a ClusterRole (e.g. `admin`) to a ServiceAccount in one namespace. */
+  async bindInNamespace(namespace: string, clusterRole: string, serviceAccount: { name: string; namespace: string }): Promise<void> {
+    await this.kwok.apply([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: `${serviceAccount.name}-${clusterRole}`, namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+        subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: serviceAccount.namespace }],
+      },
+    ]);
   }
 
   /** The environment of a CLI run: the recorders first on PATH, this cluster's kubeconfig, a private HOME. */
