@@ -4,6 +4,7 @@
 // ~/.kube/config) and random ports; `delete()` stops every process it started.
 import { execa } from 'execa';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -42,13 +43,20 @@ export interface ExecOutcome {
   stderr: string;
 }
 
+/** What `kubectl logs` (and `--previous`) print for the containers of some namespaces (all when none named). */
+export interface LogSet {
+  current: string[];
+  previous?: string[];
+  namespaces?: string[];
+}
+
 export interface KwokClusterOptions {
   /** RBAC on (the default): a ServiceAccount token sees only what its bindings allow. */
   authorization?: boolean;
   /** PersistentVolumes to bind claims to (a released volume does not bind again). */
   volumes?: number;
   /** Lines of every container's log; `previous` for the last terminated one. */
-  logs?: { current: string[]; previous?: string[]; namespaces?: string[] }[];
+  logs?: LogSet[];
 }
 
 let sequence = 0;
@@ -92,11 +100,11 @@ export class KwokCluster {
     if (result.exitCode !== 0) throw new Error(`kwokctl ${args.slice(0, 2).join(' ')} failed (exit ${result.exitCode ?? result.signal}):\n${String(result.all).split('\n').slice(-15).join('\n')}`);
   }
 
-  private writeConfig(options: KwokClusterOptions): string {
+  private async writeConfig(options: KwokClusterOptions): Promise<string> {
     const logsDir = join(this.dir, 'logs');
     mkdirSync(logsDir, { recursive: true });
     const logSets = options.logs ?? [];
-    const defaultLog = { current: ['INFO mlflow.server: listening on 0.0.0.0:5000'] };
+    const defaultLog: LogSet = { current: ['INFO mlflow.server: listening on 0.0.0.0:5000'] };
     const logsObjects = [...logSets, defaultLog].map((set, index) => {
       const current = join(logsDir, `current-${index}.log`);
       writeFileSync(current, criLog(set.current));
@@ -112,11 +120,19 @@ export class KwokCluster {
         },
       };
     });
+    // kwokctl's own choice of ports races with a cluster created at the same moment by another process.
+    const [kubeApiserverPort, etcdPort, etcdPeerPort, kubeControllerManagerPort, kubeSchedulerPort, kwokControllerPort] = await freePorts(6);
     const configuration = {
       apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
       kind: 'KwokctlConfiguration',
       options: {
         runtime: 'binary',
+        kubeApiserverPort,
+        etcdPort,
+        etcdPeerPort,
+        kubeControllerManagerPort,
+        kubeSchedulerPort,
+        kwokControllerPort,
         kubeApiserverBinary: this.plane.binaries['kube-apiserver'],
         kubeControllerManagerBinary: this.plane.binaries['kube-controller-manager'],
         kubeSchedulerBinary: this.plane.binaries['kube-scheduler'],
@@ -136,7 +152,7 @@ export class KwokCluster {
   }
 
   private async start(options: KwokClusterOptions): Promise<void> {
-    const config = this.writeConfig(options);
+    const config = await this.writeConfig(options);
     await this.kwokctl(['--config', config, 'create', 'cluster', '--kubeconfig', this.kubeconfig, '--wait', '90s', '--timeout', '120s'], 150_000);
     await this.kwokctl(['scale', 'node', '--replicas', '1']);
     await this.apply(baseObjects(this.dir, options.volumes ?? 12));
@@ -191,6 +207,20 @@ export class KwokCluster {
     });
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Ports the kernel has just handed out as free (ephemeral ports, chosen at random). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Server>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 /** Lines in the CRI log format kwok serves `kubectl logs` from. */
