@@ -8,6 +8,7 @@ import type { ClusterView } from '../plan/cluster-view.js';
 import { helmArgs, revisionSchema, type KubeAccess } from './helm.js';
 import { Kubectl } from './kubectl.js';
 import { CommandFailedError, CommandRunner } from './runner.js';
+import type { SharedReads } from './shared-reads.js';
 import { helmTool, runTool } from './tool-errors.js';
 
 const SECRET_PROVIDER_CLASS_CRD = 'secretproviderclasses.secrets-store.csi.x-k8s.io';
@@ -106,7 +107,7 @@ export async function readClusterState(runner: CommandRunner, target: ClusterTar
     releaseHistory(runner, target.helm, kube, where.release, where.namespace),
     currentValues(runner, target.helm, kube, where.release, where.namespace),
     kubectl.configMaps({ namespace: where.namespace, fieldSelector: `metadata.name=${configMapName}` }),
-    attempt(() => kubectl.namespaceNamed(where.namespace)),
+    attempt(() => kubectl.namespaceNamed(where.namespace, { shared: true })),
     attempt(() => kubectl.namespaceNamed('kube-system')),
     attempt(() => kubectl.crd(SECRET_PROVIDER_CLASS_CRD)),
   ]);
@@ -159,13 +160,13 @@ export function missingKubeconfig(target: ClusterTarget, env: Readonly<Record<st
 export function readClusterOnce(
   target: ClusterTarget,
   where: { release: string; namespace: string },
-  options: { secrets?: readonly string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  options: { secrets?: readonly string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv; sharedReads?: SharedReads } = {},
 ): Promise<ClusterReading> {
   const missing = missingKubeconfig(target, options.env ?? process.env);
   if (missing !== undefined) return Promise.resolve({ reachable: false, reason: missing });
   const signal = AbortSignal.timeout(options.timeoutMs ?? 20_000);
   setMaxListeners(0, signal);
-  const runner = new CommandRunner({ signal, killGraceMs: 500, ...(options.env ? { env: options.env } : {}) });
+  const runner = new CommandRunner({ signal, killGraceMs: 500, ...(options.env ? { env: options.env } : {}), ...(options.sharedReads ? { sharedReads: options.sharedReads } : {}) });
   for (const secret of options.secrets ?? []) runner.redactor.add(secret);
   return tryReadClusterState(runner, target, where).then((reading) =>
     !reading.reachable && signal.aborted ? { reachable: false, reason: `the cluster did not answer within ${Math.round((options.timeoutMs ?? 20_000) / 1000)}s` } : reading,

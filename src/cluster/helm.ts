@@ -263,7 +263,7 @@ export interface HelmClientOptions {
 export async function detectHelmVersion(runner: CommandRunner, binary: string): Promise<SupportedHelmVersion> {
   let output: string;
   try {
-    output = (await runTool(runner, helmTool, { file: binary, args: helmArgs(3).version(), timeoutMs: QUICK_TIMEOUT_MS })).stdout;
+    output = (await runTool(runner, helmTool, { file: binary, args: helmArgs(3).version(), timeoutMs: QUICK_TIMEOUT_MS, shared: true })).stdout;
   } catch (error) {
     if (!(error instanceof CommandFailedError)) throw error;
     // helm 2 cannot evaluate {{.Version}}; its client-only short form still names it.

@@ -139,13 +139,14 @@ export class Kubectl {
     return [...words, ...scope, ...this.globalFlags];
   }
 
-  private run(args: string[], options: { timeoutMs?: number; input?: string; acceptExitCodes?: number[] } = {}): Promise<RunResult> {
+  private run(args: string[], options: { timeoutMs?: number; input?: string; acceptExitCodes?: number[]; shared?: boolean } = {}): Promise<RunResult> {
     return runTool(this.runner, kubectlTool, {
       file: this.binary,
       args,
       timeoutMs: options.timeoutMs ?? QUICK_TIMEOUT_MS,
       input: options.input,
       acceptExitCodes: options.acceptExitCodes,
+      shared: options.shared,
     });
   }
 
@@ -155,7 +156,7 @@ export class Kubectl {
 
   /** The context in use and its API server, from the kubeconfig alone (no cluster call). */
   async identity(): Promise<ClusterIdentity> {
-    const view = parse(configViewSchema, (await this.run(this.args(['config', 'view', '--minify', '-o', 'json']))).stdout, 'config');
+    const view = parse(configViewSchema, (await this.run(this.args(['config', 'view', '--minify', '-o', 'json']), { shared: true })).stdout, 'config');
     const context = view.contexts?.[0];
     const cluster = view.clusters?.find((candidate) => candidate.name === context?.context.cluster);
     if (context === undefined || cluster === undefined) throw new Error('the kubeconfig has no usable context');
@@ -168,12 +169,45 @@ export class Kubectl {
     return parse(versionSchema, text, 'version').clientVersion.gitVersion;
   }
 
+  /**
+   * Both versions in one process: the client's always, the server's when it answered, and otherwise kubectl's
+   * last word on why not. Fails only when kubectl itself did not run.
+   */
+  async versionReport(): Promise<{ client: string; server?: string; problem?: string }> {
+    const result = await this.run(this.args(['version', '-o', 'json']), { acceptExitCodes: [1], shared: true });
+    const version = parse(versionSchema, result.stdout, 'version');
+    const problem = result.stderr.trim().split('\n').at(-1)?.trim();
+    return {
+      client: version.clientVersion.gitVersion,
+      ...(version.serverVersion ? { server: version.serverVersion.gitVersion } : {}),
+      ...(version.serverVersion === undefined ? { problem: problem || 'kubectl printed no server version' } : {}),
+    };
+  }
+
   /** Client and server versions; fails when the API server cannot be reached. */
   async versions(): Promise<Versions> {
     const text = (await this.run(this.args(['version', '-o', 'json']))).stdout;
     const version = parse(versionSchema, text, 'version');
     if (version.serverVersion === undefined) throw new Error('kubectl printed no server version: the API server did not answer');
     return { client: version.clientVersion.gitVersion, server: version.serverVersion.gitVersion };
+  }
+
+  /**
+   * Many `can-i` questions in one process: a SelfSubjectAccessReview each, created together (any signed-in user
+   * may), answered in order. `resource` is `plural.group` (`deployments.apps`) or a core plural (`secrets`).
+   */
+  async canIAll(questions: readonly { verb: string; resource: string; namespace?: string }[]): Promise<boolean[]> {
+    if (questions.length === 0) return [];
+    const reviews = questions.map(({ verb, resource, namespace }) => {
+      const dot = resource.indexOf('.');
+      const attributes = { verb, resource: dot < 0 ? resource : resource.slice(0, dot), group: dot < 0 ? '' : resource.slice(dot + 1), ...(namespace ? { namespace } : {}) };
+      return { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attributes } };
+    });
+    const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: reviews });
+    const result = await this.run(this.args(['create', '-f', '-', '-o', 'jsonpath={.status.allowed}{"\\n"}']), { input });
+    const answers = result.stdout.split('\n').slice(0, questions.length);
+    if (answers.length !== questions.length) throw new Error(`kubectl answered ${answers.length} of ${questions.length} access reviews`);
+    return answers.map((answer) => answer.trim() === 'true');
   }
 
   /** `kubectl auth can-i VERB RESOURCE`: true for "yes", false for "no". */
@@ -207,8 +241,8 @@ export class Kubectl {
     return parse(listSchema(item), (await this.run(args)).stdout, resource).items;
   }
 
-  private async getOne<T>(resource: string, name: string, item: z.ZodType<T>, namespace?: string): Promise<T | undefined> {
-    const result = await this.run(this.args(['get', resource, name, '--ignore-not-found', '-o', 'json'], namespace));
+  private async getOne<T>(resource: string, name: string, item: z.ZodType<T>, namespace?: string, shared = false): Promise<T | undefined> {
+    const result = await this.run(this.args(['get', resource, name, '--ignore-not-found', '-o', 'json'], namespace), { shared });
     return result.stdout.trim() === '' ? undefined : parse(item, result.stdout, resource);
   }
 
@@ -216,8 +250,9 @@ export class Kubectl {
     return this.list('namespaces', namespaceSchema);
   }
 
-  namespaceNamed(name: string): Promise<Namespace | undefined> {
-    return this.getOne('namespace', name, namespaceSchema);
+  /** The namespace, or undefined; `shared` for the reads before anything changes (see SharedReads). */
+  namespaceNamed(name: string, options: { shared?: boolean } = {}): Promise<Namespace | undefined> {
+    return this.getOne('namespace', name, namespaceSchema, undefined, options.shared);
   }
 
   storageClasses(): Promise<StorageClass[]> {

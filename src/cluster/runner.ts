@@ -5,6 +5,7 @@ import { CancelledError } from '../errors.js';
 import { formatDuration } from './duration.js';
 import { shellLine, shortCommand, tailLines } from './display.js';
 import { Redactor } from './redact.js';
+import type { SharedReads } from './shared-reads.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -26,6 +27,8 @@ export interface RunnerOptions {
   env?: NodeJS.ProcessEnv;
   /** How long a child that ignores SIGTERM gets before SIGKILL. */
   killGraceMs?: number;
+  /** Answers to read-only requests marked `shared`, common to the runners of one run. */
+  sharedReads?: SharedReads;
 }
 
 export interface RunRequest {
@@ -40,6 +43,8 @@ export interface RunRequest {
   onLine?: (line: string, stream: OutputStream) => void;
   /** Added to the environment. */
   env?: Record<string, string>;
+  /** A read-only request whose answer other runners of the run may reuse (see SharedReads). */
+  shared?: boolean;
 }
 
 export interface RunResult {
@@ -150,6 +155,7 @@ export class CommandRunner {
   private readonly log: ((event: RunnerEvent) => void) | undefined;
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly killGraceMs: number;
+  private readonly sharedReads: SharedReads | undefined;
 
   constructor(options: RunnerOptions = {}) {
     this.redactor = options.redactor ?? new Redactor();
@@ -158,6 +164,7 @@ export class CommandRunner {
     this.log = options.log;
     this.baseEnv = options.env ?? process.env;
     this.killGraceMs = options.killGraceMs ?? 3_000;
+    this.sharedReads = options.sharedReads;
   }
 
   /** The command line as it may be shown: shell-quoted, redacted. */
@@ -165,7 +172,13 @@ export class CommandRunner {
     return this.redactor.redact(shellLine(file, args));
   }
 
-  async run(request: RunRequest): Promise<RunResult> {
+  run(request: RunRequest): Promise<RunResult> {
+    if (!request.shared || this.sharedReads === undefined || request.onLine !== undefined) return this.runOwn(request);
+    const key = JSON.stringify([request.file, request.args, request.input ?? '', request.env ?? {}, this.baseEnv.KUBECONFIG ?? '']);
+    return this.sharedReads.get(key, () => this.runOwn(request));
+  }
+
+  private async runOwn(request: RunRequest): Promise<RunResult> {
     const command = this.display(request.file, request.args);
     const name = this.redactor.redact(shortCommand(request.file, request.args));
     this.refuseSecretsInArguments(request, name);

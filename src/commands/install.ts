@@ -10,6 +10,10 @@ import { checkSecretEnvironment, missingSecretInputs, secretSpecs, type SecretEn
 import { toChartValues, type ChartValues } from '../answers/to-values.js';
 import { clusterView, readClusterOnce, type ClusterReading } from '../cluster/cluster-state.js';
 import { parseDuration } from '../cluster/duration.js';
+import { detectHelmVersion } from '../cluster/helm.js';
+import { Kubectl } from '../cluster/kubectl.js';
+import { CommandRunner } from '../cluster/runner.js';
+import { SharedReads } from '../cluster/shared-reads.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { bundledChartDir } from '../plan/chart.js';
@@ -78,7 +82,22 @@ function readCluster(options: GlobalOptions, context: InstallContext, resolved: 
     ...(options.context ? { context: options.context } : {}),
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
   };
-  return readClusterOnce(target, { release, namespace }, { secrets: known });
+  prefetchPreflightReads(target);
+  return readClusterOnce(target, { release, namespace }, { secrets: known, sharedReads: readsOfThisRun });
+}
+
+/** One run of the CLI: the reads the cluster read, the preflight and the render have in common happen once. */
+const readsOfThisRun = new SharedReads();
+
+/**
+ * The preflight's reads that no answer changes (the versions of kubectl, the API server and helm) start with the
+ * cluster read, not after it: the preflight then finds them answered.
+ */
+function prefetchPreflightReads(target: { kubectl: string; helm: string; context?: string; kubeconfig?: string }): void {
+  const runner = new CommandRunner({ sharedReads: readsOfThisRun, killGraceMs: 500 });
+  const kube = { ...(target.context ? { context: target.context } : {}), ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}) };
+  void new Kubectl(runner, { binary: target.kubectl, namespace: 'default', ...kube }).versionReport().catch(() => undefined);
+  void detectHelmVersion(runner, target.helm).catch(() => undefined);
 }
 
 interface EarlierRun {
@@ -150,6 +169,7 @@ async function runInstallPipeline(options: GlobalOptions, context: InstallContex
     cluster,
     equivalentCommand: command,
     rerunCommand: rerun,
+    sharedReads: readsOfThisRun,
     io: {
       stdout: context.stdout,
       stderr: (text) => process.stderr.write(text),

@@ -265,18 +265,19 @@ export function watchDiagnosis(kubectl: Kubectl, options: DiagnoseOptions & { in
   let stopped = false;
   let wake: (() => void) | undefined;
   const loop = (async () => {
+    // The first look waits a tick: a release that is ready at once (most are) is not slowed by looking at it.
     while (!stopped) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, options.intervalMs ?? 3_000);
+      });
+      if (stopped) break;
       try {
         const found = await diagnose(kubectl, options);
         if (!isEmptyDiagnosis(found)) last = mergeDiagnoses(last, found);
       } catch {
         // A failed look (the API busy, the namespace not there yet) is retried at the next tick.
       }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, options.intervalMs ?? 3_000);
-      });
     }
   })();
   return {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { ListrTask } from 'listr2';
 import type { ResolvedAnswers } from '../answers/resolve.js';
 import type { SecretEnvironment } from '../answers/secrets.js';
+import type { SharedReads } from '../cluster/shared-reads.js';
 import type { ChartValues } from '../answers/to-values.js';
 import { clusterView, type ClusterReading } from '../cluster/cluster-state.js';
 import { parseDuration } from '../cluster/duration.js';
@@ -53,6 +54,8 @@ export interface PipelineInput {
   /** How to rerun: the same answers and the same --timeout, --helm and --kubectl. */
   rerunCommand: string[];
   io: PipelineIO;
+  /** The reads this run already made or started (the cluster read's), for the preflight to reuse. */
+  sharedReads?: SharedReads;
 }
 
 const passwordVariables = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD'] as const;
@@ -92,6 +95,7 @@ class Pipeline {
       signal: this.trap.signal,
       // helm cleans up after SIGTERM (its rollback waits up to --timeout): give it that long before SIGKILL.
       killGraceMs: timeoutMs + 30_000,
+      ...(input.sharedReads ? { sharedReads: input.sharedReads } : {}),
       ...(options.verbose ? { log: (event) => event.type === 'start' && io.stderr(`${this.palette.dim(`$ ${event.command}`)}\n`) } : {}),
     });
     const answers = input.resolved.answers;

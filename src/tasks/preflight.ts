@@ -139,7 +139,8 @@ function meshOf(namespace: Namespace): MeshInjection | undefined {
 export function preflightChecks(context: PreflightContext, input: PreflightInput, findings: PreflightFindings = {}): PreflightCheck[] {
   const { kubectl } = context;
   const namespace = input.namespace;
-  const namespaceLookup = once(() => kubectl.namespaceNamed(namespace));
+  const namespaceLookup = once(() => kubectl.namespaceNamed(namespace, { shared: true }));
+  const versionReport = once(() => kubectl.versionReport());
   const checks: PreflightCheck[] = [
     {
       id: 'kubectl',
@@ -147,7 +148,7 @@ export function preflightChecks(context: PreflightContext, input: PreflightInput
       needsCluster: false,
       async run() {
         try {
-          return result('kubectl', 'kubectl', 'pass', `kubectl ${await kubectl.clientVersion()}`);
+          return result('kubectl', 'kubectl', 'pass', `kubectl ${(await versionReport()).client}`);
         } catch (error) {
           return result('kubectl', 'kubectl', 'fail', reason(error), remedyFor(error, 'Check that the binary --kubectl names is kubectl and runs.'));
         }
@@ -192,9 +193,11 @@ export function preflightChecks(context: PreflightContext, input: PreflightInput
       title: 'API server',
       needsCluster: false,
       async run() {
+        const fix = 'Check that the cluster is running and reachable from here (VPN, network, credentials): `kubectl get namespaces` must work with this context.';
         try {
-          const versions = await kubectl.versions();
-          return result('api', 'API server', 'pass', `Kubernetes ${versions.server} answers`);
+          const versions = await versionReport();
+          if (versions.server !== undefined) return result('api', 'API server', 'pass', `Kubernetes ${versions.server} answers`);
+          return result('api', 'API server', 'fail', `the API server did not answer: ${versions.problem ?? 'no answer'}`, fix);
         } catch (error) {
           return result(
             'api',
@@ -212,12 +215,11 @@ export function preflightChecks(context: PreflightContext, input: PreflightInput
       needsCluster: true,
       async run() {
         const wanted = requiredPermissions(input);
-        // All at once, "create namespaces" too: asking it even when the namespace turns out to exist is cheaper
-        // than a round trip more before the install can start.
-        const [lookup, answers, mayCreateNamespaces] = await Promise.all([
+        // All in one process, "create namespaces" too: asking it even when the namespace turns out to exist is
+        // cheaper than a round trip more before the install can start.
+        const [lookup, [mayCreateNamespaces, ...answers]] = await Promise.all([
           readable(namespaceLookup),
-          Promise.all(wanted.map(([verb, resource]) => kubectl.canI(verb, resource, namespace))),
-          kubectl.canI('create', 'namespaces', undefined),
+          kubectl.canIAll([{ verb: 'create', resource: 'namespaces' }, ...wanted.map(([verb, resource]) => ({ verb, resource, namespace }))]),
         ]);
         // A namespace that may not be read is taken to exist: creating it would need cluster-wide rights anyway.
         const exists = 'refused' in lookup || lookup.value !== undefined;
