@@ -26,6 +26,24 @@ function refused(error: unknown): boolean {
 const pendingOperation = /another operation \(install\/upgrade\/rollback\) is in progress/;
 const deadline = /context deadline exceeded|timed out waiting for the condition/;
 
+// What kubectl and helm say when the API server itself went away (not a slow release).
+const unreachable = /cluster unreachable|connection refused|no route to host|i\/o timeout|Unable to connect to the server|TLS handshake timeout/i;
+
+/** The API server stopped answering while the step ran: the words of the refused connection, or undefined. */
+export function apiServerGone(error: unknown): string | undefined {
+  if (!(error instanceof CommandFailedError)) return undefined;
+  const line = [...error.stderrTail, error.summary].find((text) => unreachable.test(text));
+  return line === undefined ? undefined : (/Get "([^"]+)"[^:]*: (.+)$/.exec(line)?.slice(1).join(': ') ?? line.replace(/^Error: /, ''));
+}
+
+function unreachableExplanation(run: InstallRun, step: string, words: string): Explanation {
+  const { release, namespace } = run.answers;
+  return {
+    cause: `the API server stopped answering during ${step} (${words})`,
+    fix: `Check that the cluster is running and reachable from here (\`kubectl get namespaces\`), then rerun the same command: it picks up where this one stopped (\`helm history ${release} --namespace ${namespace}\` shows where the release stands).`,
+  };
+}
+
 function timedOut(error: unknown): boolean {
   return error instanceof CommandTimeoutError || (error instanceof CommandFailedError && error.stderrTail.some((line) => deadline.test(line)));
 }
@@ -41,6 +59,8 @@ function permissionFix(run: InstallRun): string {
 function helmUpgradeExplanation(run: InstallRun, error: unknown): Explanation {
   const { release, namespace } = run.answers;
   const said = saidBy(error);
+  const gone = apiServerGone(error);
+  if (gone !== undefined) return unreachableExplanation(run, 'helm upgrade', gone);
   if (error instanceof CommandFailedError && error.stderrTail.some((line) => pendingOperation.test(line))) {
     const deployed = run.before.release?.deployed;
     const unlock = deployed
@@ -63,6 +83,8 @@ export function explainFailure(step: PlannedCommand, error: unknown, run: Instal
   if (error instanceof ToolNotFoundError || error instanceof UnsupportedHelmError) return { cause: error.problem, fix: error.remedy };
   const said = saidBy(error);
   const { release, namespace } = run.answers;
+  const gone = step.step === 'helm-upgrade' ? undefined : apiServerGone(error);
+  if (gone !== undefined) return unreachableExplanation(run, step.title.charAt(0).toLowerCase() + step.title.slice(1), gone);
   switch (step.step) {
     case 'namespace':
       return refused(error)
