@@ -1,12 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../src/cluster/k8s.js';
 import { Kubectl } from '../../src/cluster/kubectl.js';
 import { REDACTED, Redactor } from '../../src/cluster/redact.js';
 import { CommandRunner } from '../../src/cluster/runner.js';
-import { diagnose, formatDiagnosis, hintsFor, mergeDiagnoses, podProblem, watchDiagnosis } from '../../src/tasks/diagnose.js';
-import { SimCluster, type SimFaults } from '../helpers/sim-cluster.js';
-import { toolSet } from '../helpers/tools.js';
-import { chartDir, hookedChart, installArgs } from '../sim/sim-helpers.js';
+import { diagnose, formatDiagnosis, hintsFor, mergeDiagnoses, podProblem, watchDiagnosis, type Diagnosis, type DiagnoseOptions } from '../../src/tasks/diagnose.js';
+import { chartImage, namespaceObject, until } from '../cluster/real-fixtures.js';
+import { clusterUnavailable } from '../helpers/kwok/cluster.js';
+import { faultNamespaces } from '../helpers/kwok/stages.js';
+import { TestCluster } from '../helpers/kwok/test-cluster.js';
+import { chartDir } from '../helpers/tools.js';
 
 describe('hintsFor', () => {
   it.each([
@@ -73,83 +75,147 @@ describe('podProblem', () => {
   });
 });
 
-const clusters: SimCluster[] = [];
-afterEach(() => {
-  for (const sim of clusters.splice(0)) sim.cleanup();
-});
+const unavailable = clusterUnavailable();
+if (unavailable) process.stderr.write(`[diagnose tests] skipped: ${unavailable}\n`);
 
 const password = 'S3cret-for-the-DB';
-
-function setUp(faults: SimFaults) {
-  const sim = SimCluster.create({ helmMajor: 3, namespaces: { mlflow: {} }, faults });
-  clusters.push(sim);
-  const runner = new CommandRunner({ env: sim.env(), redactor: new Redactor().add(password) });
-  const kubectl = new Kubectl(runner, { binary: sim.kubectl, namespace: 'mlflow' });
-  return { sim, kubectl };
-}
-
+const schemaError = "mlflow.exceptions.MlflowException: Detected out-of-date database schema (found version 1b5f0d9ad7c1, but expected 6953534de441). Take a backup of your database, then run 'mlflow db upgrade <database_uri>'";
 const release = { selector: 'app.kubernetes.io/instance=mlflow' };
 
-describe.skipIf(toolSet(3).unavailable !== undefined)('diagnose on the simulated cluster', () => {
+/**
+ * One cluster for the file, a namespace per test. kwok makes the tracking server crash-loop in `crashloop`
+ * and never become Ready in `neverready`, and fails every Job's pod in `jobfails`; the containers' logs
+ * there are the lines below (test/helpers/kwok/stages.ts, ClusterLogs).
+ */
+describe.skipIf(unavailable !== undefined)('diagnose on a real control plane', () => {
+  let cluster: TestCluster;
+  const redactor = new Redactor().add(password);
+  const kubectlIn = (namespace: string) => new Kubectl(new CommandRunner({ env: cluster.env(), redactor }), { binary: 'kubectl', namespace });
+
+  beforeAll(async () => {
+    cluster = await TestCluster.create({
+      helmMajor: 3,
+      logs: [
+        {
+          namespaces: [faultNamespaces.crashLoop],
+          current: ['INFO mlflow.store.db.utils: Creating initial MLflow database tables...'],
+          previous: [
+            'Traceback (most recent call last):',
+            `sqlalchemy.exc.OperationalError: connection to server at "db" failed: FATAL:  password authentication failed for user "mlflow" (uri postgresql://mlflow:${password}@db/mlflow)`,
+          ],
+        },
+        { namespaces: [faultNamespaces.jobFails], current: [schemaError] },
+      ],
+    });
+  }, 300_000);
+  afterAll(async () => cluster?.cleanup());
+
+  async function helm(args: string[]): Promise<{ exitCode: number; stderr: string }> {
+    return cluster.exec('helm', ['upgrade', '--install', 'mlflow', chartDir, ...args]);
+  }
+
+  /** Diagnoses until `ready` says the cluster got there (kwok moves pods in steps). */
+  function diagnosed(kubectl: Kubectl, options: DiagnoseOptions, what: string, ready: (diagnosis: Diagnosis) => boolean): Promise<Diagnosis> {
+    return until(what, async () => {
+      const diagnosis = await diagnose(kubectl, options);
+      return ready(diagnosis) ? diagnosis : undefined;
+    }, 90_000);
+  }
+
   it('catches a crash loop while helm still waits, with events, the logs before the restart and the hint; redacted', async () => {
-    const logs = `Traceback (most recent call last):\nsqlalchemy.exc.OperationalError: connection to server at "db" failed: FATAL:  password authentication failed for user "mlflow" (uri postgresql://mlflow:${password}@db/mlflow)`;
-    const { sim, kubectl } = setUp({ crashLoop: { logs } });
-    const watch = watchDiagnosis(kubectl, { ...release, intervalMs: 200 });
-    const install = await sim.exec('helm', installArgs(3, 'mlflow', chartDir, 'mlflow', '3s'));
+    const kubectl = kubectlIn(faultNamespaces.crashLoop);
+    const watch = watchDiagnosis(kubectl, { ...release, intervalMs: 500 });
+    const install = await helm(['--namespace', faultNamespaces.crashLoop, '--atomic', '--wait', '--timeout', '15s']);
+    expect(install.exitCode).toBe(1);
     expect(install.stderr).toMatch(/uninstalled due to atomic being set/);
-    expect(await diagnose(kubectl, release)).toMatchObject({ pods: [] });
+    // The rollback deleted the pods: only what the watch read while helm waited is left to show.
+    await diagnosed(kubectl, release, 'the rolled-back pods to be gone', (diagnosis) => diagnosis.pods.length === 0);
     const caught = await watch.stop();
     expect(caught?.pods).toHaveLength(1);
     const [pod] = caught?.pods ?? [];
-    expect(pod?.problem).toMatch(/^mlflow: CrashLoopBackOff \(restarted \d+ times?\): back-off/);
-    expect(pod?.events.at(-1)).toMatch(/^Warning BackOff: Back-off restarting failed container mlflow/);
-    expect(pod?.logs).toEqual([{ container: 'mlflow', previous: true, lines: [expect.stringContaining('Traceback'), expect.stringContaining(`postgresql://mlflow:${REDACTED}@db/mlflow`)] }]);
+    expect(pod?.pod).toMatch(/^mlflow-[a-z0-9]+-[a-z0-9]+$/);
+    expect(pod?.problem).toBe('mlflow: CrashLoopBackOff (restarted 4 times): back-off 40s restarting failed container');
+    expect(pod?.events).toContain(`Normal Scheduled: Successfully assigned crashloop/${pod?.pod} to node-000000`);
+    expect(pod?.events.at(-1)).toBe('Warning BackOff: Back-off restarting failed container mlflow in pod');
+    expect(pod?.logs).toEqual([
+      { container: 'mlflow', previous: true, lines: ['Traceback (most recent call last):', expect.stringContaining(`postgresql://mlflow:${REDACTED}@db/mlflow`)] },
+    ]);
     expect(caught?.hints.map((h) => h.id)).toEqual(['database-auth']);
     const text = formatDiagnosis(caught ?? { pods: [], claims: [], hints: [] }).join('\n');
     expect(text).toContain('last log lines of mlflow (before its last restart):');
     expect(text).toMatch(/hint: The database refused the user or password/);
     expect(text).not.toContain(password);
-  });
+  }, 240_000);
 
   it('reads a failed migration hook\'s logs and hints at the out-of-date schema', async () => {
-    const { sim, kubectl } = setUp({ hookFailure: { logs: "mlflow.exceptions.MlflowException: Detected out-of-date database schema (found version 1, but expected 2). Take a backup of your database, then run 'mlflow db upgrade <database_uri>'" } });
-    await sim.exec('helm', ['upgrade', '--install', 'app', hookedChart, '-n', 'mlflow', '--atomic', '--timeout', '30s']);
-    const diagnosis = await diagnose(kubectl, { selector: 'job-name=app-migrate' });
+    // A database backend whose password Secret exists: the migration runs as a pre-install hook Job.
+    await cluster.kwok.apply([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mlflow-db', namespace: faultNamespaces.jobFails }, stringData: { password } }]);
+    const install = await helm([
+      '--namespace', faultNamespaces.jobFails,
+      '--set', 'database.engine.postgres=postgresql', '--set', 'mlflowBackend.connections.host=db.internal',
+      '--set', 'mlflowBackend.existingSecret=mlflow-db', '--set', 'database.migrate.backoffLimit=0',
+      '--atomic', '--wait', '--timeout', '90s',
+    ]);
+    expect(install.stderr).toMatch(/job mlflow-migrate failed: BackoffLimitExceeded/);
+    // helm keeps a failed hook's Job (hook-delete-policy hook-succeeded), and its pod.
+    const diagnosis = await diagnose(kubectlIn(faultNamespaces.jobFails), { selector: 'job-name=mlflow-migrate' });
+    expect(diagnosis.pods).toHaveLength(1);
     expect(diagnosis.pods[0]?.problem).toBe('migrate: exited with 1 (Error)');
-    expect(diagnosis.pods[0]?.logs[0]?.lines[0]).toMatch(/^mlflow.exceptions.MlflowException: Detected out-of-date database schema/);
+    expect(diagnosis.pods[0]?.events.at(-1)).toBe('Warning BackOff: Back-off restarting failed container');
+    expect(diagnosis.pods[0]?.logs).toEqual([{ container: 'migrate', previous: false, lines: [schemaError] }]);
     expect(diagnosis.hints.map((h) => h.id)).toEqual(['schema-out-of-date']);
-  });
+  }, 240_000);
 
-  it('shows the Pending claim and the unschedulable pod when no StorageClass can provision the volume', async () => {
-    const { sim, kubectl } = setUp({ missingStorageClass: true });
-    await sim.exec('helm', ['upgrade', '--install', 'mlflow', chartDir, '-n', 'mlflow']);
-    const diagnosis = await diagnose(kubectl, release);
-    expect(diagnosis.claims).toEqual([{ claim: 'mlflow-data', phase: 'Pending', events: ['Normal FailedBinding: no persistent volumes available for this claim and no storage class is set'] }]);
+  it('shows the Pending claim and the unschedulable pod when the StorageClass the claim names does not exist', async () => {
+    const install = await helm(['--namespace', 'pending', '--create-namespace', '--set', 'persistence.storageClass=missing']);
+    expect(install.exitCode, install.stderr).toBe(0);
+    const diagnosis = await diagnosed(kubectlIn('pending'), release, 'the claim and the pod to be reported', (d) => d.claims[0]?.events.length === 1 && d.pods.length === 1);
+    expect(diagnosis.claims).toEqual([{ claim: 'mlflow-data', phase: 'Pending', events: ['Warning ProvisioningFailed: storageclass.storage.k8s.io "missing" not found'] }]);
     expect(diagnosis.pods[0]?.problem).toMatch(/^Pending: 0\/1 nodes are available: pod has unbound immediate PersistentVolumeClaims/);
+    expect(diagnosis.pods[0]?.events).toEqual([expect.stringMatching(/^Warning FailedScheduling: 0\/1 nodes are available: pod has unbound immediate PersistentVolumeClaims/)]);
     expect(diagnosis.pods[0]?.logs).toEqual([]);
     expect(diagnosis.hints.map((h) => h.id)).toEqual(['pvc-pending']);
-  });
+  }, 240_000);
 
   it('shows a server that never becomes ready with its probe events and current logs', async () => {
-    const { sim, kubectl } = setUp({ neverReady: { message: 'Readiness probe failed: HTTP probe failed with statuscode: 403' } });
-    await sim.exec('helm', ['upgrade', '--install', 'mlflow', chartDir, '-n', 'mlflow']);
-    const [pod] = (await diagnose(kubectl, release)).pods;
+    const install = await helm(['--namespace', faultNamespaces.neverReady]);
+    expect(install.exitCode, install.stderr).toBe(0);
+    const diagnosis = await diagnosed(kubectlIn(faultNamespaces.neverReady), release, 'the probe event', (d) => d.pods[0]?.events.some((e) => e.startsWith('Warning Unhealthy')) === true);
+    const [pod] = diagnosis.pods;
     expect(pod?.problem).toBe('Running but not Ready (its readiness probe does not pass)');
-    expect(pod?.events).toContain('Warning Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 403');
-    expect(pod?.logs[0]).toMatchObject({ container: 'mlflow', previous: false });
-  });
+    expect(pod?.events).toContain('Warning Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503');
+    expect(pod?.logs).toEqual([{ container: 'mlflow', previous: false, lines: ['INFO mlflow.server: listening on 0.0.0.0:5000'] }]);
+    expect(diagnosis.hints).toEqual([]);
+  }, 240_000);
 
   it('names the missing Secret a pod waits for', async () => {
-    const { sim, kubectl } = setUp({});
-    await sim.exec('helm', ['upgrade', '--install', 'app', hookedChart, '-n', 'mlflow', '--set', 'passwordSecret=mlflow-db', '--no-hooks']);
-    const diagnosis = await diagnose(kubectl, { selector: 'app.kubernetes.io/instance=app' });
-    expect(diagnosis.pods[0]?.problem).toBe('server: CreateContainerConfigError: secret "mlflow-db" not found');
+    // kwok has no kubelet to refuse a container whose Secret is missing: the pod runs, then its status is
+    // written as a kubelet reports CreateContainerConfigError (the API server holds it like any pod status).
+    await cluster.kwok.apply([
+      namespaceObject('no-secret'),
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'app-server', namespace: 'no-secret', labels: { 'app.kubernetes.io/instance': 'app' } },
+        spec: { containers: [{ name: 'server', image: chartImage, env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'mlflow-db', key: 'password' } } }] }] },
+      },
+    ]);
+    await cluster.kwok.kubectl(['wait', '--for=condition=Ready', 'pod/app-server', '--namespace', 'no-secret', '--timeout=60s']);
+    const status = {
+      phase: 'Pending',
+      conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }, { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady' }],
+      containerStatuses: [{ name: 'server', image: chartImage, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "mlflow-db" not found' } } }],
+    };
+    await cluster.kwok.kubectl(['patch', 'pod', 'app-server', '--namespace', 'no-secret', '--subresource=status', '--type=merge', '--patch', JSON.stringify({ status })]);
+    const diagnosis = await diagnose(kubectlIn('no-secret'), { selector: 'app.kubernetes.io/instance=app' });
+    expect(diagnosis.pods.map((p) => p.problem)).toEqual(['server: CreateContainerConfigError: secret "mlflow-db" not found']);
+    expect(diagnosis.pods[0]?.logs).toEqual([]);
     expect(diagnosis.hints.map((h) => h.id)).toEqual(['missing-secret']);
-  });
+  }, 240_000);
 
   it('finds nothing wrong with a healthy release', async () => {
-    const { sim, kubectl } = setUp({});
-    await sim.exec('helm', installArgs(3, 'mlflow', chartDir, 'mlflow', '30s'));
-    expect(await diagnose(kubectl, release)).toEqual({ pods: [], claims: [], hints: [] });
-  });
+    const install = await helm(['--namespace', 'healthy', '--create-namespace', '--atomic', '--wait', '--timeout', '120s']);
+    expect(install.exitCode, install.stderr).toBe(0);
+    expect(await diagnose(kubectlIn('healthy'), release)).toEqual({ pods: [], claims: [], hints: [] });
+  }, 240_000);
 });
