@@ -435,7 +435,9 @@ function databaseCheck(context: PreflightContext, database: DatabaseTarget, name
     title,
     needsCluster: true,
     async run() {
-      const namespace = (await namespaceLookup()) === undefined ? 'default' : context.kubectl.namespace;
+      // A namespace that may not be read is taken to exist, as the permissions check does.
+      const lookup = await readable(namespaceLookup);
+      const namespace = 'value' in lookup && lookup.value === undefined ? 'default' : context.kubectl.namespace;
       // The server's own image: already pulled (or pullable with the same secrets) wherever the server runs.
       const outcome = await context.kubectl.runCheckPod({
         name: `mlflow-install-db-check-${Date.now().toString(36)}`,
