@@ -3,6 +3,7 @@
 // (./stages.ts). Each cluster has its own folder, its own kubeconfig (kwokctl's default would rewrite
 // ~/.kube/config) and random ports; `delete()` stops every process it started.
 import { execa } from 'execa';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,12 @@ export interface KwokClusterOptions {
 
 let sequence = 0;
 
+/** Clusters not deleted yet: a test process that ends without deleting one (a timeout, a crash) stops it on exit. */
+const running = new Set<KwokCluster>();
+process.once('exit', () => {
+  for (const cluster of running) cluster.deleteNow();
+});
+
 export class KwokCluster {
   readonly kubeconfig: string;
   private readonly workdir: string;
@@ -82,6 +89,7 @@ export class KwokCluster {
     const dir = mkdtempSync(join(tmpdir(), 'mlflow-kwok-'));
     const name = `mlflow-${process.pid}-${++sequence}`;
     const cluster = new KwokCluster(name, dir, plane);
+    running.add(cluster);
     try {
       await cluster.start(options);
     } catch (error) {
@@ -201,7 +209,15 @@ export class KwokCluster {
     process.kill(this.pidOf('kube-apiserver'), 'SIGKILL');
   }
 
+  /** delete(), blocking: for a process that is exiting. */
+  deleteNow(): void {
+    spawnSync(this.plane.binaries.kwokctl, ['--name', this.name, 'delete', 'cluster', '--kubeconfig', this.kubeconfig], { env: this.kwokctlEnv(), timeout: 30_000, stdio: 'ignore' });
+    rmSync(this.dir, { recursive: true, force: true });
+    running.delete(this);
+  }
+
   async delete(): Promise<void> {
+    running.delete(this);
     await this.kwokctl(['delete', 'cluster', '--kubeconfig', this.kubeconfig], 60_000).catch((error: unknown) => {
       process.stderr.write(`[kwok] deleting cluster ${this.name}: ${(error as Error).message}\n`);
     });
