@@ -1,47 +1,55 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Pod } from '../../src/cluster/k8s.js';
 import { ensureBuilt } from '../cli/cli.js';
-import type { SimCluster } from '../helpers/sim-cluster.js';
-import { bothHelmsAvailable, Clusters, expectNoLeak, install, majors, podsOf, uniquePassword } from './harness.js';
+import type { KubeObject, TestCluster } from '../helpers/kwok/test-cluster.js';
+import { closedPortKubeconfig } from './cluster-faults.js';
+import { expectNoLeak, install, majors, noCluster, podsOf, TestClusters, uniquePassword } from './harness.js';
 
-const clusters = new Clusters();
+const clusters = new TestClusters();
 afterAll(() => clusters.cleanup());
 
-const args = ['--yes', '--timeout', '60s', '--preset', 'postgres', '--set', 'backend.db.host=db.internal', '--set', 'ingress.enabled=true', '--set', 'ingress.host=mlflow.example.com', '--set', 'ingress.className=nginx'];
+const args = ['--yes', '--timeout', '90s', '--preset', 'postgres', '--set', 'backend.db.host=db.internal', '--set', 'ingress.enabled=true', '--set', 'ingress.host=mlflow.example.com', '--set', 'ingress.className=nginx'];
+const serverSelector = 'app.kubernetes.io/instance=mlflow,app.kubernetes.io/component=tracking-server';
 
-/** What a rerun must leave as it was: the Secret (same object, same data), the pods (not restarted), the saved answers. */
-async function recordedState(sim: SimCluster) {
-  const secret = sim.object('Secret', 'mlflow', 'mlflow-mlflow-db') as { metadata: { uid?: string }; data?: unknown } | undefined;
-  const pods = await podsOf(sim, 'mlflow', 'app.kubernetes.io/instance=mlflow');
-  const deployment = sim.object('Deployment', 'mlflow', 'mlflow') as { spec?: unknown } | undefined;
+/**
+ * What a rerun must leave as it was, read back from the cluster: the Secret (same object, same data), the server's
+ * pods (the same ones, not restarted), the Deployment (same spec, no new generation), the saved answers, the namespaces.
+ */
+async function recordedState(cluster: TestCluster) {
+  const secret = await cluster.object('Secret', 'mlflow', 'mlflow-mlflow-db');
+  const deployment = (await cluster.object('Deployment', 'mlflow', 'mlflow')) as (KubeObject & { metadata: { generation?: number }; spec?: unknown }) | undefined;
+  const pods = await podsOf(cluster, 'mlflow', serverSelector);
   return {
-    secret: { uid: secret?.metadata.uid, data: secret?.data },
-    pods: pods.map((pod: Pod) => pod.metadata.name).sort(),
-    deployment: deployment?.spec,
-    saved: sim.object('ConfigMap', 'mlflow', 'mlflow-mlflow-install')?.['data'],
-    namespaces: sim.objects('Namespace').map((namespace) => namespace.metadata.name).sort(),
+    secret: { uid: secret?.metadata.uid, data: secret?.['data'] },
+    pods: pods.map((pod) => ({ name: pod.metadata.name, uid: pod.metadata.uid, restarts: pod.status?.containerStatuses?.map((status) => status.restartCount) })).sort((a, b) => a.name.localeCompare(b.name)),
+    deployment: { uid: deployment?.metadata.uid, generation: deployment?.metadata.generation, spec: deployment?.spec },
+    saved: (await cluster.object('ConfigMap', 'mlflow', 'mlflow-mlflow-install'))?.['data'],
+    namespaces: (await cluster.objects('Namespace')).map((namespace) => namespace.metadata.name).sort(),
   };
 }
 
-describe.skipIf(!bothHelmsAvailable)('a rerun with the same answers', () => {
+describe.skipIf(noCluster !== undefined)('a rerun with the same answers', () => {
   beforeAll(ensureBuilt, 300_000);
 
-  describe.each(majors)('helm %i', (major) => {
-    let sim: SimCluster;
+  // Both majors at once, each on its own cluster; there, one test after the other: each starts from the release the
+  // earlier one left.
+  describe.concurrent.each(majors)('helm %i', (major) => {
+    let cluster: TestCluster;
     const password = uniquePassword('rerun');
     const env = { MLFLOW_DB_PASSWORD: password };
 
     beforeAll(async () => {
-      sim = clusters.create({ helmMajor: major });
-      const first = await install(sim, args, { env });
+      cluster = await clusters.create({ helmMajor: major });
+      const first = await install(cluster, args, { env });
       expect(first.code, first.stderr).toBe(0);
-    }, 120_000);
+      expect(await cluster.release('mlflow', 'mlflow')).toMatchObject({ revision: 1, status: 'deployed' });
+    }, 240_000);
 
-    it('is an upgrade that changes nothing and passes every check', async () => {
-      const before = await recordedState(sim);
-      const firstRevision = sim.release('mlflow', 'mlflow');
-      sim.clearCalls();
-      const rerun = await install(sim, args, { env });
+    it.sequential('is an upgrade that changes nothing and passes every check', async () => {
+      const before = await recordedState(cluster);
+      expect(before.pods).toHaveLength(1);
+      const firstRevision = await cluster.release('mlflow', 'mlflow');
+      cluster.clearCalls();
+      const rerun = await install(cluster, args, { env });
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(rerun.stdout).toContain('✔ release: release mlflow exists (revision 1 deployed): this upgrades it');
       expect(rerun.stdout).not.toMatch(/^ *[✖↓!]/m);
@@ -50,62 +58,77 @@ describe.skipIf(!bothHelmsAvailable)('a rerun with the same answers', () => {
       expect(rerun.stdout).toContain('MLflow is running: release mlflow (revision 2) in namespace mlflow.');
       expect(rerun.stdout).toContain('export MLFLOW_TRACKING_URI=http://mlflow.example.com');
 
-      const second = sim.release('mlflow', 'mlflow');
+      const second = await cluster.release('mlflow', 'mlflow');
       expect(second).toMatchObject({ revision: 2, status: 'deployed' });
       expect(second?.values).toEqual(firstRevision?.values);
-      expect(await recordedState(sim)).toEqual(before);
-      // The namespace exists: not created again; the cluster's identity was read with the rest, not again.
-      const commands = sim.calls().map((call) => `${call.tool} ${call.argv.slice(0, 3).join(' ')}`);
-      expect(commands).not.toContain('kubectl create -f -');
+      expect(await recordedState(cluster)).toEqual(before);
+      // The namespace exists: not created again (`kubectl create -f -` with the Namespace on stdin); one helm upgrade.
+      const commands = cluster.calls().map((call) => `${call.tool} ${call.argv.join(' ')}`);
+      expect(commands.filter((command) => command === 'kubectl create -f -')).toEqual([]);
       expect(commands.filter((command) => command.startsWith('helm upgrade'))).toHaveLength(1);
-      expectNoLeak(password, sim, rerun);
-    }, 120_000);
+      await expectNoLeak(password, cluster, rerun);
+    }, 240_000);
 
-    it('with --yes alone takes the answers saved by the earlier run, and still changes nothing', async () => {
-      const before = await recordedState(sim);
-      const values = sim.release('mlflow', 'mlflow')?.values;
-      const rerun = await install(sim, ['--yes', '--timeout', '60s'], { env });
+    it.sequential('with --yes alone takes the answers saved by the earlier run, and still changes nothing', async () => {
+      const before = await recordedState(cluster);
+      const values = (await cluster.release('mlflow', 'mlflow'))?.values;
+      const rerun = await install(cluster, ['--yes', '--timeout', '90s'], { env });
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(rerun.stdout).toContain('Note: the answers of the earlier run (ConfigMap mlflow/mlflow-mlflow-install) are used beneath the flags and the preset.');
-      expect(rerun.stdout).toMatch(/✔ Upgraded the release mlflow \(revision \d+\): no value changed/);
-      expect(sim.release('mlflow', 'mlflow')?.values).toEqual(values);
-      expect(await recordedState(sim)).toEqual(before);
-    }, 120_000);
+      expect(rerun.stdout).toContain('✔ Upgraded the release mlflow (revision 3): no value changed');
+      expect(rerun.stdout).toContain('export MLFLOW_TRACKING_URI=http://mlflow.example.com');
+      expect(await cluster.release('mlflow', 'mlflow')).toMatchObject({ revision: 3, status: 'deployed', values });
+      expect(await recordedState(cluster)).toEqual(before);
+      await expectNoLeak(password, cluster, rerun);
+    }, 240_000);
 
-    it('--dry-run reads the release: an upgrade, and no value changed against it', async () => {
-      const plan = await install(sim, ['--dry-run', '--yes'], { env });
+    it.sequential('--dry-run reads the release: an upgrade, and no value changed against it', async () => {
+      cluster.clearCalls();
+      const plan = await install(cluster, ['--dry-run', '--yes'], { env });
       expect(plan.code, plan.stderr).toBe(0);
       expect(plan.stdout).toContain('Action:      upgrade of the existing release');
       expect(plan.stdout).toContain('Values changed against the release:\n  none: the upgrade changes no value');
       expect(plan.stdout).not.toContain('Create the namespace');
       expect(plan.stdout).not.toContain('Read the cluster identity');
-      const changed = await install(sim, ['--dry-run', '--yes', '--set', 'backend.volume.size=20Gi'], { env });
+      const changed = await install(cluster, ['--dry-run', '--yes', '--set', 'backend.volume.size=20Gi'], { env });
+      expect(changed.code, changed.stderr).toBe(0);
       expect(changed.stdout).toContain('persistence.size: "10Gi" -> "20Gi"');
-    }, 120_000);
+      // A dry run reads, never writes.
+      const writes = cluster.calls().filter((call) => (call.tool === 'helm' ? ['upgrade', 'install', 'uninstall', 'rollback'] : ['apply', 'create', 'delete', 'patch']).includes(call.argv[0] ?? ''));
+      expect(writes).toEqual([]);
+      expect((await cluster.release('mlflow', 'mlflow'))?.revision).toBe(3);
+    }, 240_000);
 
-    it('refuses, with --yes, answers saved on another cluster unless --context names it', async () => {
-      const saved = sim.object('ConfigMap', 'mlflow', 'mlflow-mlflow-install') as unknown as { data: Record<string, string> };
+    it.sequential('refuses, with --yes, answers saved on another cluster unless --context names it', async () => {
+      const saved = (await cluster.object('ConfigMap', 'mlflow', 'mlflow-mlflow-install')) as KubeObject & { data: Record<string, string> };
       const elsewhere = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mlflow-mlflow-install', namespace: 'mlflow' }, data: { ...saved.data, 'cluster-uid': 'another-cluster-uid' } };
-      await sim.exec('kubectl', ['apply', '--server-side', '--force-conflicts', '-f', '-', '--namespace', 'mlflow'], { input: JSON.stringify(elsewhere) });
-      sim.clearCalls();
-      const refused = await install(sim, ['--yes'], { env });
-      expect(refused.code).toBe(2);
-      expect(refused.stderr).toMatch(/^mlflow-install: the answers saved in earlier run \(ConfigMap mlflow\/mlflow-mlflow-install\) were saved on another cluster .*Pass --context NAME/);
-      expect(sim.calls().filter((call) => call.argv[0] === 'upgrade' || call.argv[0] === 'apply')).toEqual([]);
-      const plan = await install(sim, ['--dry-run'], { env });
+      const apply = (configMap: object) => cluster.exec('kubectl', ['apply', '--server-side', '--force-conflicts', '--field-manager', 'mlflow-install', '-f', '-', '--namespace', 'mlflow'], { input: JSON.stringify(configMap) });
+      expect((await apply(elsewhere)).exitCode).toBe(0);
+      try {
+        cluster.clearCalls();
+        const refused = await install(cluster, ['--yes'], { env });
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toMatch(/^mlflow-install: the answers saved in earlier run \(ConfigMap mlflow\/mlflow-mlflow-install\) were saved on another cluster .*Pass --context NAME/);
+        expect(cluster.calls().filter((call) => ['upgrade', 'apply', 'create'].includes(call.argv[0] ?? ''))).toEqual([]);
+        expect((await cluster.release('mlflow', 'mlflow'))?.revision).toBe(3);
+        const plan = await install(cluster, ['--dry-run'], { env });
+        expect(plan.code, plan.stderr).toBe(0);
+        expect(plan.stdout).toContain('were saved on another cluster: they are left out of this plan');
+      } finally {
+        expect((await apply({ ...elsewhere, data: saved.data })).exitCode).toBe(0);
+      }
+    }, 240_000);
+
+    it.sequential('--dry-run says why the cluster was not consulted when it does not answer (a closed port)', async () => {
+      const { file, server } = closedPortKubeconfig(cluster);
+      const plan = await install(cluster, ['--dry-run', '--yes'], { env: { KUBECONFIG: file } });
       expect(plan.code, plan.stderr).toBe(0);
-      expect(plan.stdout).toContain('were saved on another cluster: they are left out of this plan');
-      await sim.exec('kubectl', ['apply', '--server-side', '--force-conflicts', '-f', '-', '--namespace', 'mlflow'], { input: JSON.stringify({ ...elsewhere, data: saved.data }) });
+      expect(plan.stdout).toContain('Action:      install or upgrade (the cluster was not consulted)');
+      const json = await install(cluster, ['--dry-run', '--yes', '--json'], { env: { KUBECONFIG: file } });
+      expect(json.code, json.stderr).toBe(0);
+      const parsed = JSON.parse(json.stdout) as { cluster: { consulted: boolean; note: string } };
+      const host = server.replace(/^https?:\/\//, '').replaceAll('.', '\\.');
+      expect(parsed.cluster).toEqual({ consulted: false, note: expect.stringMatching(new RegExp(`^the cluster was not consulted \\((?!Error: ).*${host}.* refused.*\\): whether this installs or upgrades is not known$`)) });
     }, 120_000);
   });
-
-  it('--dry-run says why the cluster was not consulted when it does not answer', async () => {
-    const sim = clusters.create({ helmMajor: 3, faults: { unreachable: true } });
-    const plan = await install(sim, ['--dry-run', '--yes']);
-    expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toContain('Action:      install or upgrade (the cluster was not consulted)');
-    const json = await install(sim, ['--dry-run', '--yes', '--json']);
-    const parsed = JSON.parse(json.stdout) as { cluster: { consulted: boolean; note: string } };
-    expect(parsed.cluster).toEqual({ consulted: false, note: expect.stringMatching(/^the cluster was not consulted \((?!Error: ).*sim-cluster\.example:6443.* refused.*\): whether this installs or upgrades is not known$/) });
-  }, 120_000);
 });
