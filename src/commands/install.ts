@@ -12,6 +12,7 @@ import { clusterView, readClusterOnce, type ClusterReading } from '../cluster/cl
 import { parseDuration } from '../cluster/duration.js';
 import { detectHelmVersion } from '../cluster/helm.js';
 import { Kubectl } from '../cluster/kubectl.js';
+import { Redactor } from '../cluster/redact.js';
 import { CommandRunner } from '../cluster/runner.js';
 import { SharedReads } from '../cluster/shared-reads.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -82,7 +83,7 @@ function readCluster(options: GlobalOptions, context: InstallContext, resolved: 
     ...(options.context ? { context: options.context } : {}),
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
   };
-  prefetchPreflightReads(target);
+  prefetchPreflightReads(target, known);
   return readClusterOnce(target, { release, namespace }, { secrets: known, sharedReads: readsOfThisRun });
 }
 
@@ -93,8 +94,11 @@ const readsOfThisRun = new SharedReads();
  * The preflight's reads that no answer changes (the versions of kubectl, the API server and helm) start with the
  * cluster read, not after it: the preflight then finds them answered.
  */
-function prefetchPreflightReads(target: { kubectl: string; helm: string; context?: string; kubeconfig?: string }): void {
-  const runner = new CommandRunner({ sharedReads: readsOfThisRun, killGraceMs: 500 });
+function prefetchPreflightReads(target: { kubectl: string; helm: string; context?: string; kubeconfig?: string }, secrets: readonly string[]): void {
+  // The redactor knows the passwords: the runner keeps every variable holding one out of its children's environment.
+  const redactor = new Redactor();
+  for (const secret of secrets) redactor.add(secret);
+  const runner = new CommandRunner({ sharedReads: readsOfThisRun, killGraceMs: 500, redactor });
   const kube = { ...(target.context ? { context: target.context } : {}), ...(target.kubeconfig ? { kubeconfig: target.kubeconfig } : {}) };
   void new Kubectl(runner, { binary: target.kubectl, namespace: 'default', ...kube }).versionReport().catch(() => undefined);
   void detectHelmVersion(runner, target.helm).catch(() => undefined);

@@ -210,7 +210,9 @@ function withHints(found: Omit<Diagnosis, 'hints'>): Diagnosis {
     ...found.pods.flatMap((d) => [d.problem, ...d.events, ...d.logs.flatMap((l) => l.lines)]),
     ...found.claims.flatMap((c) => [`volume claim ${c.claim} is ${c.phase}`, ...c.events]),
   ];
-  return { ...found, hints: hintsFor(texts) };
+  // A pod's old FailedScheduling ("unbound immediate PersistentVolumeClaims") is no hint once its claim is Bound.
+  const hints = hintsFor(texts).filter((hint) => hint.id !== 'pvc-pending' || found.claims.length > 0);
+  return { ...found, hints };
 }
 
 export function isEmptyDiagnosis(diagnosis: Diagnosis): boolean {

@@ -54,6 +54,8 @@ function releaseCheck(before: ClusterState, release: string, namespace: string, 
 async function unreadRelease(reason: string, release: string, access: Promise<CheckResult[]>): Promise<PhaseResult> {
   const title = 'release';
   if ((await access).some((result) => result.status === 'fail')) return { id: 'release', title, status: 'skip', detail: 'not checked: the cluster did not answer' };
+  // Without a usable helm nothing of the release can be read: the helm check already says what to do.
+  if (/helm was not found|is not executable|helm 2|not supported/i.test(reason)) return { id: 'release', title, status: 'skip', detail: 'not read: no usable helm (see the helm check)' };
   // helm keeps releases in Secrets: "list secrets" is one of the permissions the permissions check names.
   if (/forbidden/i.test(reason)) return { id: 'release', title, status: 'skip', detail: 'not checked: not allowed to read the Secrets helm keeps releases in (see permissions)' };
   return {

@@ -3,6 +3,7 @@ import type { ReleaseRevision } from '../../cluster/cluster-state.js';
 import { shellLine, tailLines } from '../../cluster/display.js';
 import { UnsupportedHelmError } from '../../cluster/helm.js';
 import { CommandFailedError, CommandTimeoutError } from '../../cluster/runner.js';
+import { missingPermission } from '../../cluster/forbidden.js';
 import { ToolNotFoundError } from '../../cluster/tool-errors.js';
 import type { PlannedCommand } from '../../plan/commands.js';
 import type { InstallRun } from './install-run.js';
@@ -19,8 +20,14 @@ export function saidBy(error: unknown): string {
   return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
 }
 
+/** RBAC said no (a permission is missing), as against an admission rule refusing the object itself. */
 function refused(error: unknown): boolean {
-  return error instanceof CommandFailedError && error.stderrTail.some((line) => /forbidden/i.test(line));
+  return missingPermission(error) !== undefined;
+}
+
+/** The API server refused the object (an admission webhook or policy, a field it may not change): its words. */
+function rejected(error: unknown): boolean {
+  return error instanceof CommandFailedError && error.stderrTail.some((line) => /forbidden|denied the request|admission webhook|is invalid/i.test(line));
 }
 
 const pendingOperation = /another operation \(install\/upgrade\/rollback\) is in progress/;
@@ -75,6 +82,12 @@ function helmUpgradeExplanation(run: InstallRun, error: unknown): Explanation {
     return { cause: `release ${release} was not ready within --timeout ${run.timeout}: helm waited for its pods, volume claims and Jobs (${said})`, fix: slowFix(run) };
   }
   if (refused(error)) return { cause: `helm was refused: ${said}`, fix: permissionFix(run) };
+  if (rejected(error)) {
+    return {
+      cause: `the API server refused the change: ${said.replace(/^(UPGRADE|INSTALLATION) FAILED: /, '')}`,
+      fix: 'This is a rule of the cluster (an admission webhook or policy, or a field that cannot change once set), not a missing permission: change the answer it names, or ask the cluster\'s admins about the rule, then rerun.',
+    };
+  }
   return { cause: `helm upgrade failed: ${said.replace(/^(UPGRADE|INSTALLATION) FAILED: /, '')}`, fix: 'Read helm\'s message and the diagnostics above, fix what they point at, and rerun.' };
 }
 
