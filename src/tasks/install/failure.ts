@@ -4,6 +4,7 @@ import { shellLine, tailLines } from '../../cluster/display.js';
 import { UnsupportedHelmError } from '../../cluster/helm.js';
 import { CommandFailedError, CommandTimeoutError } from '../../cluster/runner.js';
 import { missingPermission } from '../../cluster/forbidden.js';
+import { apiServerGone } from '../../cluster/unreachable.js';
 import { ToolNotFoundError } from '../../cluster/tool-errors.js';
 import type { PlannedCommand } from '../../plan/commands.js';
 import type { InstallRun } from './install-run.js';
@@ -32,16 +33,6 @@ function rejected(error: unknown): boolean {
 
 const pendingOperation = /another operation \(install\/upgrade\/rollback\) is in progress/;
 const deadline = /context deadline exceeded|timed out waiting for the condition/;
-
-// What kubectl and helm say when the API server itself went away (not a slow release).
-const unreachable = /cluster unreachable|connection refused|no route to host|i\/o timeout|Unable to connect to the server|TLS handshake timeout/i;
-
-/** The API server stopped answering while the step ran: the words of the refused connection, or undefined. */
-export function apiServerGone(error: unknown): string | undefined {
-  if (!(error instanceof CommandFailedError)) return undefined;
-  const line = [...error.stderrTail, error.summary].find((text) => unreachable.test(text));
-  return line === undefined ? undefined : (/Get "([^"]+)"[^:]*: (.+)$/.exec(line)?.slice(1).join(': ') ?? line.replace(/^Error: /, ''));
-}
 
 function unreachableExplanation(run: InstallRun, step: string, words: string): Explanation {
   const { release, namespace } = run.answers;

@@ -1,3 +1,5 @@
+import { describePermission, missingPermission } from '../../cluster/forbidden.js';
+import { apiServerGone } from '../../cluster/unreachable.js';
 import { isDns1123Label } from '../../answers/formats.js';
 import { parseDuration } from '../../cluster/duration.js';
 import { helmFrom, kubeAccessFrom, kubectlFrom } from '../../cluster/from-options.js';
@@ -83,13 +85,25 @@ export async function connect(target: LifecycleTarget, runner: CommandRunner): P
   return { runner, helm, kubectl, identity };
 }
 
+/** What to do about a read the cluster refused or did not answer, as a line of its own (or nothing). */
+function readFix(error: CommandFailedError, tools: ClusterTools): string {
+  const permission = missingPermission(error);
+  if (permission) {
+    return `\nFix: helm and kubectl must be able to read Secrets and ConfigMaps in the namespace (helm keeps its releases in Secrets); ask a cluster admin to allow "${describePermission(permission)}", or use a context that may.`;
+  }
+  if (apiServerGone(error) !== undefined) {
+    return `\nFix: Check that the cluster is running and reachable from here (VPN, network, credentials) and that context ${tools.identity.context} is the one you mean (--context): \`kubectl get namespaces\` must work with it.`;
+  }
+  return '';
+}
+
 /** A read the cluster refused or did not answer, said with the context it went through (exit 1). */
 export async function readingThrough<T>(tools: ClusterTools, what: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
     if (!(error instanceof CommandFailedError)) throw error;
-    const reason = (error.stderrTail.at(-1) ?? error.summary).trim();
-    throw new ReportedFailure(`could not read ${what} through context ${tools.identity.context} (${tools.identity.server}): ${reason}`);
+    const reason = (error.stderrTail.at(-1) ?? error.summary).trim().replace(/^Error: /, '').replace(/^query: failed to query with labels: /, '');
+    throw new ReportedFailure(`could not read ${what} through context ${tools.identity.context} (${tools.identity.server}): ${reason}${readFix(error, tools)}`);
   }
 }
