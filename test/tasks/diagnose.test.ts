@@ -125,7 +125,7 @@ describe.skipIf(unavailable !== undefined)('diagnose on a real control plane', (
   it('catches a crash loop while helm still waits, with events, the logs before the restart and the hint; redacted', async () => {
     const kubectl = kubectlIn(faultNamespaces.crashLoop);
     const watch = watchDiagnosis(kubectl, { ...release, intervalMs: 500 });
-    const install = await helm(['--namespace', faultNamespaces.crashLoop, '--atomic', '--wait', '--timeout', '15s']);
+    const install = await helm(['--namespace', faultNamespaces.crashLoop, '--atomic', '--wait', '--timeout', '40s']);
     expect(install.exitCode).toBe(1);
     expect(install.stderr).toMatch(/uninstalled due to atomic being set/);
     // The rollback deleted the pods: only what the watch read while helm waited is left to show.
