@@ -164,11 +164,6 @@ export class Kubectl {
   }
 
   /** The client's own version: needs no cluster. */
-  async clientVersion(): Promise<string> {
-    const text = (await this.run(this.args(['version', '--client', '-o', 'json']))).stdout;
-    return parse(versionSchema, text, 'version').clientVersion.gitVersion;
-  }
-
   /**
    * Both versions in one process: the client's always, the server's when it answered, and otherwise kubectl's
    * last word on why not. Fails only when kubectl itself did not run.
@@ -208,21 +203,6 @@ export class Kubectl {
     const answers = result.stdout.split('\n').slice(0, questions.length);
     if (answers.length !== questions.length) throw new Error(`kubectl answered ${answers.length} of ${questions.length} access reviews`);
     return answers.map((answer) => answer.trim() === 'true');
-  }
-
-  /** `kubectl auth can-i VERB RESOURCE`: true for "yes", false for "no". */
-  async canI(verb: string, resource: string, namespace: string | undefined = this.namespace): Promise<boolean> {
-    const result = await this.run(this.args(['auth', 'can-i', verb, resource], namespace), { acceptExitCodes: [1] });
-    const answer = result.stdout.trim().split('\n').at(-1)?.trim();
-    if (answer === 'yes') return true;
-    if (answer === 'no' || answer?.startsWith('no -')) return false;
-    throw new CommandFailedError(
-      `kubectl auth can-i ${verb} ${resource} failed: ${result.stderr.trim().split('\n').at(-1) ?? 'no answer'}`,
-      result.command,
-      result.exitCode,
-      result.stderr.trim().split('\n').slice(-20),
-      result.stdout,
-    );
   }
 
   private async list<T>(resource: string, item: z.ZodType<T>, options: ListOptions = {}): Promise<T[]> {

@@ -92,7 +92,7 @@ describe.skipIf(unavailable !== undefined)('Kubectl against a real control plane
   }, 120_000);
 
   it('answers can-i with a boolean, as RBAC decides for a ServiceAccount token', async () => {
-    expect(await kubectl.canI('create', 'deployments.apps')).toBe(true);
+    expect((await kubectl.canIAll([{ verb: 'create', resource: 'deployments.apps', namespace: kubectl.namespace }]))[0]).toBe(true);
     await cluster.kwok.apply([
       {
         apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -107,11 +107,11 @@ describe.skipIf(unavailable !== undefined)('Kubectl against a real control plane
     const kubeconfig = await cluster.serviceAccountKubeconfig('mlflow', 'carol');
     await cluster.bindInNamespace('mlflow', 'deploy-and-read-secrets', { name: 'carol', namespace: 'mlflow' });
     const carol = new Kubectl(new CommandRunner({ env: cluster.env() }), { binary: 'kubectl', kubeconfig, namespace: 'mlflow' });
-    expect(await carol.canI('create', 'deployments.apps')).toBe(true);
-    expect(await carol.canI('create', 'secrets')).toBe(false);
-    expect(await carol.canI('get', 'secrets')).toBe(true);
-    expect(await carol.canI('create', 'deployments.apps', 'default')).toBe(false);
-    expect(await carol.canI('create', 'namespaces', undefined)).toBe(false);
+    expect((await carol.canIAll([{ verb: 'create', resource: 'deployments.apps', namespace: carol.namespace }]))[0]).toBe(true);
+    expect((await carol.canIAll([{ verb: 'create', resource: 'secrets', namespace: carol.namespace }]))[0]).toBe(false);
+    expect((await carol.canIAll([{ verb: 'get', resource: 'secrets', namespace: carol.namespace }]))[0]).toBe(true);
+    expect((await carol.canIAll([{ verb: 'create', resource: 'deployments.apps', namespace: 'default' }]))[0]).toBe(false);
+    expect((await carol.canIAll([{ verb: 'create', resource: 'namespaces' }]))[0]).toBe(false);
   }, 120_000);
 
   it('applies a Secret through stdin only, and reads back no Secret data', async () => {
@@ -202,8 +202,11 @@ describe.skipIf(unavailable !== undefined)('Kubectl against a real control plane
     expect((error as CommandFailedError).summary).toBe(
       `kubectl version failed (exit 1): The connection to the server 127.0.0.1:${closed.port} was refused - did you specify the right host or port?`,
     );
-    // The client version needs no server.
-    expect(await refused.clientVersion()).toMatch(/^v1\.\d+\.\d+/);
+    // The client version needs no server; the report says why the server's is missing.
+    const report = await refused.versionReport();
+    expect(report.client).toMatch(/^v1\.\d+\.\d+/);
+    expect(report.server).toBeUndefined();
+    expect(report.problem).toBe(`The connection to the server 127.0.0.1:${closed.port} was refused - did you specify the right host or port?`);
   }, 120_000);
 
   describe('runCheckPod: a pod created from a manifest, judged by its status', () => {
