@@ -110,13 +110,14 @@ describe.skipIf(noCluster !== undefined)('Ctrl-C', () => {
         session.press('ctrlC');
         const exit = await session.exited;
         expect(exit.exitCode, session.screen()).toBe(130);
-        await session.waitFor('To resume, rerun the same command:');
+        // The pty can deliver the last lines after the exit: wait for the final one before reading the screen.
+        await session.waitFor('mlflow-install: cancelled; rerun the same command to resume');
         const screen = session.screen();
+        expect(screen).toContain('To resume, rerun the same command:');
         expect(screen).toContain('✔ Preflight checks');
         expect(screen).toContain(`✔ Applied the Secret ${release}-mlflow-db (from stdin)`);
         expect(screen).toContain(`Cancelled during: Install or upgrade the release ${release}.`);
         expect(screen).toContain(`helm was stopped. Nothing of release ${release} is installed`);
-        expect(screen).toContain('mlflow-install: cancelled; rerun the same command to resume');
         expect(session.raw(), 'drawn in place: the cursor moves').toMatch(/\u001b\[\d*[AK]/);
         expect(await cluster.release(namespace, release)).toBeUndefined();
       } finally {
