@@ -432,6 +432,15 @@ describe.skipIf(unavailable !== undefined)('preflight on a real control plane', 
         expect(await cluster.objects('pods', 'psa-restricted')).toEqual([]);
       }, 180_000);
 
+      it('keeps the checks at once: with every command slowed down, the dry run is the one call that waits (for the namespace read)', async () => {
+        const slow = slowTools(cluster.dir, 1_000, { kubectl: cluster.kubectl, helm: cluster.helm });
+        const report = await preflight(cluster, { ...fileBackend, namespace: 'psa-restricted' }, { kubectl: slow.kubectl, helm: slow.helm, rendered: compliant });
+        expect(check(report, 'pod-security')?.status).toBe('pass');
+        const calls = slow.calls();
+        const firstEnd = Math.min(...calls.map((call) => call.end));
+        expect(calls.filter((call) => call.start >= firstEnd).map((call) => call.argv.slice(0, 2).join(' '))).toEqual(['create --dry-run=server']);
+      }, 180_000);
+
       it('a namespace still to be created is said to enforce "restricted"; no dry run', async () => {
         cluster.clearCalls();
         expect(check(await preflight(cluster, { ...fileBackend, namespace: 'psa-new' }, { rendered: escalating }), 'pod-security')).toMatchObject({
