@@ -69,7 +69,8 @@ export function podProgress(pod: Pod): string {
 /** Why the API server refused the pod, in its own words (e.g. the Pod Security level it violates). */
 export function refusal(error: CommandFailedError): string {
   const line = error.stderrTail.find((text) => /Error from server|forbidden|denied|violates/i.test(text)) ?? error.stderrTail.at(-1) ?? error.summary;
-  return line.replace(/^Error from server( \(\w+\))?: (error when creating "STDIN": )?/, '');
+  // A policy's refusal reads 'The pods "x" is invalid: : ValidatingAdmissionPolicy ...'.
+  return line.replace(/^Error from server( \(\w+\))?: (error when creating "STDIN": )?/, '').replace(/^The (\w+ "[^"]*" is invalid): : /, '$1: ');
 }
 
 function lastLine(text: string | undefined): string {

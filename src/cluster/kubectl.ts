@@ -23,6 +23,8 @@ import {
   type StorageClass,
 } from './k8s.js';
 import { checkPodEnded, checkPodManifest, podProgress, refusal } from './check-pod.js';
+import { missingPermission } from './forbidden.js';
+import { dryRunAnswer, type DryRunAnswer, type ReleasePod } from './pod-security.js';
 import { CommandFailedError, type CommandRunner, type RunResult } from './runner.js';
 import { kubectlTool, runTool } from './tool-errors.js';
 
@@ -80,7 +82,7 @@ export interface CheckPodOptions {
 /** How a check pod ended: its container's exit code and termination message, or why it never ran. */
 export type CheckPodOutcome =
   | { ran: true; exitCode: number; message: string }
-  | { ran: false; reason: string };
+  | { ran: false; reason: string; /** The API server refused the pod (admission, quota, RBAC). */ refused?: true };
 
 const QUICK_TIMEOUT_MS = 30_000;
 const WAIT_MARGIN_MS = 30_000;
@@ -323,6 +325,24 @@ export class Kubectl {
   }
 
   /**
+   * The pods, created with `--dry-run=server` in one process: the API server's admission (Pod Security, quotas,
+   * policies, webhooks) answers for each as it would for the real one, and nothing is kept. Fails (with the
+   * refusal) only when RBAC does not allow creating pods there.
+   */
+  async dryRunPods(pods: readonly ReleasePod[], namespace: string = this.namespace): Promise<DryRunAnswer> {
+    if (pods.length === 0) return { admitted: [], refused: [], unanswered: [] };
+    const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: pods.map(({ pod }) => pod) });
+    try {
+      const result = await this.run(this.args(['create', '--dry-run=server', '-o', 'name', '-f', '-'], namespace), { input });
+      return dryRunAnswer(pods, result.stdout, []);
+    } catch (error) {
+      if (!(error instanceof CommandFailedError) || missingPermission(error) !== undefined) throw error;
+      const answer = dryRunAnswer(pods, error.stdout, error.stderrTail);
+      return answer.unanswered.length > 0 ? { ...answer, problem: refusal(error) } : answer;
+    }
+  }
+
+  /**
    * Runs a command in a short-lived pod, reads how it ended from the pod's status (never from an attached
    * stream, which some clusters cannot give), and removes it. The pod is admitted under the "restricted" Pod
    * Security level, and sidecar injection is switched off: a mesh sidecar would keep it running.
@@ -334,7 +354,7 @@ export class Kubectl {
     try {
       await this.run(this.args(['create', '-f', '-'], namespace), { input: JSON.stringify(checkPodManifest(options, namespace, timeoutMs)) });
     } catch (error) {
-      if (error instanceof CommandFailedError) return { ran: false, reason: `the pod was refused: ${refusal(error)}` };
+      if (error instanceof CommandFailedError) return { ran: false, refused: true, reason: `the pod was refused: ${refusal(error)}` };
       throw error;
     }
     try {

@@ -1,6 +1,6 @@
 import { passwordSecrets, type PasswordSecret, type SecretEnvironment } from '../answers/secrets.js';
 import type { Answers } from '../answers/schema.js';
-import { installerLabel } from '../answers/labels.js';
+import { installerLabel, podSecurityModes, podSecurityLabelPrefix } from '../answers/labels.js';
 import { savedAnswersSpec } from '../answers/saved.js';
 import type { ChartValues } from '../answers/to-values.js';
 import { chartFullname } from './chart.js';
@@ -128,9 +128,9 @@ function commands(input: PlanInput): PlannedCommand[] {
   if (cluster?.namespaceExists !== true) {
     steps.push({
       step: 'namespace',
-      title: `Create the namespace ${namespace}`,
+      title: `Create the namespace ${namespace}, enforcing Pod Security "restricted"`,
       argv: kubectlArgv(tools, kube, ['create', '-f', '-']),
-      stdin: `Namespace ${namespace} labelled ${installerLabel.key}=${installerLabel.value} (so that uninstall --purge knows it may remove it)`,
+      stdin: `Namespace ${namespace} labelled ${installerLabel.key}=${installerLabel.value} (so that uninstall --purge knows it may remove it) and ${podSecurityLabelPrefix}/{${podSecurityModes.join(',')}}=restricted, {${podSecurityModes.map((mode) => `${mode}-version`).join(',')}}=latest`,
       ...(cluster?.namespaceExists === false ? {} : { when: 'when the namespace is missing' }),
     });
   }
@@ -190,7 +190,10 @@ export function buildPlan(input: PlanInput): Plan {
   const cluster = plannedCluster(input.cluster, input.values, input.clusterNote);
   const saved = savedAnswersSpec(answers);
   const notes = [...input.ignored.map((key) => `${key} is ignored with these answers`), ...(input.notes ?? [])];
-  if (!input.cluster) notes.push('no cluster was contacted: preflight checks (access, StorageClass, IngressClass, CRDs) run at install time');
+  if (!input.cluster) notes.push('no cluster was contacted: preflight checks (access, StorageClass, IngressClass, CRDs, Pod Security) run at install time');
+  if (input.cluster?.namespaceExists === true) {
+    notes.push(`namespace ${answers.namespace} exists: it is left as it is, Pod Security labels included; the preflight dry-runs the release's pods there and warns if its level refuses one`);
+  }
   return {
     release: answers.release,
     namespace: answers.namespace,

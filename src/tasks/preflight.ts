@@ -2,8 +2,11 @@ import { detectHelmVersion, Helm, UnsupportedHelmError, type KubeAccess } from '
 import { isDefaultIngressClass, isDefaultStorageClass, type Namespace } from '../cluster/k8s.js';
 import type { ClusterIdentity, Kubectl } from '../cluster/kubectl.js';
 import { CommandFailedError, type CommandRunner } from '../cluster/runner.js';
-import { describePermission, missingPermission } from '../cluster/forbidden.js';
+import { serverImage } from '../cluster/pod-security.js';
 import { ToolNotFoundError } from '../cluster/tool-errors.js';
+import type { Manifest } from '../plan/manifests.js';
+import { once, readable, result } from './preflight/check-kit.js';
+import { podSecurityCheck } from './preflight/pod-security.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -28,6 +31,7 @@ export type CheckId =
   | 'service-monitor'
   | 'secret-provider'
   | 'mesh'
+  | 'pod-security'
   | 'database';
 
 export type SecretsProvider = 'kubernetes' | 'aws' | 'azure' | 'gcp' | 'vault';
@@ -60,6 +64,11 @@ export interface PreflightContext {
   kubectl: Kubectl;
   helmBinary: string;
   kube: KubeAccess;
+  /**
+   * The chart as the install renders it (undefined when it did not render): the Pod Security check dry-runs its
+   * pods, the database check runs in its server image with its pull secrets.
+   */
+  rendered?: Promise<readonly Manifest[] | undefined>;
 }
 
 export type MeshInjection = 'istio' | 'linkerd';
@@ -107,10 +116,6 @@ export function requiredPermissions(input: PreflightInput): [string, string][] {
   ];
   // helm keeps its release records in Secrets of the namespace.
   return [...creates.map((resource): [string, string] => ['create', resource]), ['list', 'secrets']];
-}
-
-function result(id: CheckId, title: string, status: CheckStatus, detail: string, fix?: string): CheckResult {
-  return fix === undefined ? { id, title, status, detail } : { id, title, status, detail, fix };
 }
 
 /** The error's own words: what is wrong with a tool, or the failing command's last line. */
@@ -266,6 +271,7 @@ export function preflightChecks(context: PreflightContext, input: PreflightInput
   if (input.ingress) checks.push(ingressClassCheck(kubectl, input.ingress.className));
   if (input.serviceMonitor) checks.push(serviceMonitorCheck(kubectl));
   if (input.secrets.provider !== 'kubernetes') checks.push(secretProviderCheck(kubectl, input.secrets, findings));
+  if (context.rendered) checks.push(podSecurityCheck(kubectl, namespace, namespaceLookup, context.rendered));
   if (input.database) checks.push(databaseCheck(context, input.database, namespaceLookup));
   return checks;
 }
@@ -438,22 +444,26 @@ function databaseCheck(context: PreflightContext, database: DatabaseTarget, name
       // A namespace that may not be read is taken to exist, as the permissions check does.
       const lookup = await readable(namespaceLookup);
       const namespace = 'value' in lookup && lookup.value === undefined ? 'default' : context.kubectl.namespace;
-      // The server's own image: already pulled (or pullable with the same secrets) wherever the server runs.
+      // The server's own image, as rendered: already pulled (or pullable with the same secrets) wherever the server runs.
+      const image = serverImage((await context.rendered) ?? []) ?? database;
       const outcome = await context.kubectl.runCheckPod({
         name: `mlflow-install-db-check-${Date.now().toString(36)}`,
-        image: database.image,
-        imagePullSecrets: database.imagePullSecrets,
+        image: image.image,
+        imagePullSecrets: image.imagePullSecrets,
         command: ['python', '-c', CONNECT_SCRIPT, database.host, String(database.port)],
         namespace,
         timeout: '90s',
       });
       if (!outcome.ran) {
+        const reachable = `make sure ${address} is reachable from the cluster; the server waits for it when it starts.`;
         return result(
           'database',
           title,
           'warn',
           `not checked: the check pod could not run in ${namespace}: ${outcome.reason}`,
-          `Make sure ${address} is reachable from the cluster; the server waits for it when it starts.`,
+          outcome.refused
+            ? `The cluster refused a pod that runs the server's image under Pod Security "restricted": if it refuses the server's pods too, the install fails; fix what the refusal names. Meanwhile ${reachable}`
+            : `${reachable.charAt(0).toUpperCase()}${reachable.slice(1)}`,
         );
       }
       if (outcome.exitCode === 0) return result('database', title, 'pass', `${address} answers from inside the cluster`);
@@ -466,22 +476,6 @@ function databaseCheck(context: PreflightContext, database: DatabaseTarget, name
       );
     },
   };
-}
-
-/** A read, or the permission RBAC refused it for: a refused read is something to warn about, not a failure. */
-async function readable<T>(read: () => Promise<T>): Promise<{ value: T } | { refused: string }> {
-  try {
-    return { value: await read() };
-  } catch (error) {
-    const permission = missingPermission(error);
-    if (permission) return { refused: describePermission(permission) };
-    throw error;
-  }
-}
-
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let promise: Promise<T> | undefined;
-  return () => (promise ??= load());
 }
 
 /** The checks, running: each one's result as it comes, and the report once all are in. */

@@ -252,6 +252,7 @@ describe.skipIf(unavailable !== undefined)('Kubectl against a real control plane
       const outcome = await kubectl.runCheckPod(check('db-check-quota', 'db.internal', 'no-pods'));
       expect(outcome).toEqual({
         ran: false,
+        refused: true,
         reason: 'the pod was refused: pods "db-check-quota" is forbidden: exceeded quota: no-pods, requested: pods=1, used: pods=0, limited: pods=0',
       });
       expect(outcome.ran === false && outcome.reason).not.toContain('\n');

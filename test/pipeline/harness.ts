@@ -74,7 +74,9 @@ export function changesTheCluster(call: RecordedCall): boolean {
   const [first = '', second = ''] = call.argv;
   // The permission check creates SelfSubjectAccessReviews: questions the API server answers and keeps nothing of.
   const accessReviews = first === 'create' && call.argv.some((arg) => arg.includes('{.status.allowed}'));
-  if (call.tool === 'kubectl') return ['apply', 'create', 'delete', 'patch', 'run', 'label', 'annotate'].includes(first) && !accessReviews;
+  // The Pod Security check's server-side dry run: the admission answers, nothing is stored.
+  const dryRun = call.argv.includes('--dry-run=server');
+  if (call.tool === 'kubectl') return ['apply', 'create', 'delete', 'patch', 'run', 'label', 'annotate'].includes(first) && !accessReviews && !dryRun;
   return ['upgrade', 'install', 'uninstall', 'rollback'].includes(first) || (first === 'repo' && second === 'add');
 }
 

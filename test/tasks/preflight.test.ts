@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kubectl } from '../../src/cluster/kubectl.js';
+import type { Manifest } from '../../src/plan/manifests.js';
 import { CommandRunner } from '../../src/cluster/runner.js';
 import { requiredPermissions, runPreflight, type CheckResult, type PreflightInput, type PreflightReport } from '../../src/tasks/preflight.js';
 import { fakeBinary } from '../cluster/fake-bin.js';
 import { chartImage, namespaceObject, noPodsNamespace, slowTools, until } from '../cluster/real-fixtures.js';
+import { resolveAnswers } from '../../src/answers/resolve.js';
+import { toChartValues } from '../../src/answers/to-values.js';
 import { clusterUnavailable } from '../helpers/kwok/cluster.js';
+import { renderChart } from '../helpers/render.js';
+import { toolSet } from '../helpers/tools.js';
 import { unreachableDatabaseHost } from '../helpers/kwok/stages.js';
 import { TestCluster, TestClusters } from '../helpers/kwok/test-cluster.js';
 
@@ -21,6 +26,46 @@ function database(host: string, port = 5432): PreflightInput['database'] {
 }
 
 const postgres = (namespace: string, host: string): PreflightInput => ({ ...fileBackend, namespace, backend: 'postgres', volume: undefined, database: database(host) });
+
+/** The chart rendered by the real helm for the aurora flow (server, migrate and create-database Jobs, helm test pod). */
+async function renderedChart(namespace: string, chartValues: Record<string, unknown> = {}): Promise<Manifest[]> {
+  const set = ['backend.type=postgres', 'backend.db.host=db.internal', 'backend.db.name=mlflow', 'backend.db.user=mlflow', 'backend.createDatabase.enabled=true', 'backend.createDatabase.masterUser=admin'];
+  const answers = resolveAnswers({ release: 'mlflow', namespace, set }).answers;
+  const result = await renderChart(toolSet(4), { ...toChartValues(answers), ...chartValues }, { namespace });
+  if (!result.ok) throw new Error(result.stderr);
+  return result.manifests as Manifest[];
+}
+
+/** A namespace whose admission (a ValidatingAdmissionPolicy) refuses pods not pulled from registry.internal with the regcred Secret. */
+function privateRegistryNamespace(name: string): object[] {
+  return [
+    namespaceObject(name),
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'private-registry-only' },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } },
+        },
+        validations: [
+          {
+            expression: "object.spec.containers.all(c, c.image.startsWith('registry.internal/')) && has(object.spec.imagePullSecrets) && object.spec.imagePullSecrets.exists(s, s.name == 'regcred')",
+            message: 'pods here pull from registry.internal with the regcred Secret',
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: 'private-registry-only' },
+      spec: { policyName: 'private-registry-only', validationActions: ['Deny'] },
+    },
+  ];
+}
 
 /** The recorded `kubectl create` calls of namespaced objects: the check pod's (access reviews are cluster-wide). */
 function checkPodCreations(cluster: TestCluster): string[][] {
@@ -59,13 +104,15 @@ interface Tools {
   env?: Record<string, string>;
   kubectl?: string;
   helm?: string;
+  /** The chart as the install renders it: the Pod Security check runs with it. */
+  rendered?: readonly Manifest[];
 }
 
 /** The preflight as the installer runs it: kubectl and helm through the recorders, KUBECONFIG from the environment. */
 async function preflight(cluster: TestCluster, input: PreflightInput, tools: Tools = {}): Promise<PreflightReport> {
   const runner = new CommandRunner({ env: cluster.env(tools.env) });
   const kubectl = new Kubectl(runner, { binary: tools.kubectl ?? 'kubectl', namespace: input.namespace });
-  return runPreflight({ runner, kubectl, helmBinary: tools.helm ?? 'helm', kube: {} }, input);
+  return runPreflight({ runner, kubectl, helmBinary: tools.helm ?? 'helm', kube: {}, ...(tools.rendered ? { rendered: Promise.resolve(tools.rendered) } : {}) }, input);
 }
 
 describe.skipIf(unavailable !== undefined)('preflight on a real control plane', () => {
@@ -86,6 +133,9 @@ describe.skipIf(unavailable !== undefined)('preflight on a real control plane', 
           namespaceObject('meshed', { annotations: { 'linkerd.io/inject': 'enabled' } }),
           namespaceObject('db-checks'),
           ...noPodsNamespace('no-pods'),
+          namespaceObject('psa-restricted', { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } }),
+          namespaceObject('psa-baseline', { labels: { 'pod-security.kubernetes.io/enforce': 'baseline', 'pod-security.kubernetes.io/enforce-version': 'v1.34' } }),
+          ...privateRegistryNamespace('private-registry'),
         ],
       }),
       // No StorageClass, IngressClass or CRD; its tests add the classes they need.
@@ -324,7 +374,7 @@ describe.skipIf(unavailable !== undefined)('preflight on a real control plane', 
         detail: expect.stringMatching(
           /^not checked: the check pod could not run in no-pods: the pod was refused: pods "mlflow-install-db-check-[a-z0-9]+" is forbidden: exceeded quota: no-pods, requested: pods=1, used: pods=0, limited: pods=0$/,
         ),
-        fix: 'Make sure db.internal:5432 is reachable from the cluster; the server waits for it when it starts.',
+        fix: 'The cluster refused a pod that runs the server\'s image under Pod Security "restricted": if it refuses the server\'s pods too, the install fails; fix what the refusal names. Meanwhile make sure db.internal:5432 is reachable from the cluster; the server waits for it when it starts.',
       });
     }, 180_000);
 
@@ -333,6 +383,101 @@ describe.skipIf(unavailable !== undefined)('preflight on a real control plane', 
       expect(check(await preflight(cluster, postgres('not-yet', 'db.internal')), 'database')?.status).toBe('pass');
       expect(checkPodCreations(cluster)).toEqual([['create', '-f', '-', '--namespace', 'default']]);
     }, 180_000);
+
+    describe('Pod Security: the rendered pods dry-run in the namespace, answered by the real admission', () => {
+      let compliant: Manifest[];
+      let escalating: Manifest[];
+      beforeAll(async () => {
+        [compliant, escalating] = await Promise.all([
+          renderedChart('psa-restricted'),
+          // A chart that lets its containers gain privileges: what "restricted" refuses.
+          renderedChart('psa-restricted', { securityContext: { allowPrivilegeEscalation: true, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } }),
+        ]);
+      }, 120_000);
+
+      it('an existing namespace enforcing "restricted" or "baseline" admits every pod of the chart: no warning', async () => {
+        const [restricted, baseline] = await Promise.all([
+          preflight(cluster, postgres('psa-restricted', 'db.internal'), { rendered: compliant }),
+          preflight(cluster, postgres('psa-baseline', 'db.internal'), { rendered: compliant }),
+        ]);
+        const owners = 'Deployment mlflow, Job mlflow-create-database-r1, Pod mlflow-test-health, Job mlflow-migrate';
+        expect(check(restricted, 'pod-security')).toEqual({
+          id: 'pod-security',
+          title: 'Pod Security',
+          status: 'pass',
+          detail: `namespace psa-restricted enforces "restricted": it admits all 4 of the release's pods (${owners})`,
+        });
+        expect(check(baseline, 'pod-security')).toMatchObject({ status: 'pass', detail: `namespace psa-baseline enforces "baseline" (version v1.34): it admits all 4 of the release's pods (${owners})` });
+        // The database check pod is admitted under "restricted" too.
+        expect(check(restricted, 'database')).toMatchObject({ status: 'pass', detail: 'db.internal:5432 answers from inside the cluster' });
+        expect(restricted.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+      }, 180_000);
+
+      it('a namespace whose level refuses a pod: a warning naming each pod and the reason, one line each', async () => {
+        cluster.clearCalls();
+        const result = check(await preflight(cluster, { ...fileBackend, namespace: 'psa-restricted' }, { rendered: escalating }), 'pod-security');
+        const reason = (container: string) => `violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (${container} must set securityContext.allowPrivilegeEscalation=false)`;
+        expect(result?.status).toBe('warn');
+        expect(result?.detail.split('\n')).toEqual([
+          'namespace psa-restricted enforces "restricted": it would refuse 4 of the release\'s 4 pods:',
+          `      - Deployment mlflow: ${reason('containers "wait-for-database", "mlflow"')}`,
+          `      - Job mlflow-create-database-r1: ${reason('containers "wait-for-database", "create-database"')}`,
+          `      - Pod mlflow-test-health: ${reason('container "health"')}`,
+          `      - Job mlflow-migrate: ${reason('containers "wait-for-database", "migrate"')}`,
+        ]);
+        expect(result?.fix).toMatch(/^helm would create these pods and the API server refuse them, so the install would fail\. Fix what each reason names/);
+        // One server-side dry run, nothing created.
+        const dryRuns = cluster.calls('kubectl').filter((call) => call.argv.includes('--dry-run=server'));
+        expect(dryRuns.map((call) => call.argv)).toEqual([['create', '--dry-run=server', '-o', 'name', '-f', '-', '--namespace', 'psa-restricted']]);
+        expect(await cluster.objects('pods', 'psa-restricted')).toEqual([]);
+      }, 180_000);
+
+      it('keeps the checks at once: with every command slowed down, the dry run is the one call that waits (for the namespace read)', async () => {
+        const slow = slowTools(cluster.dir, 1_000, { kubectl: cluster.kubectl, helm: cluster.helm });
+        const report = await preflight(cluster, { ...fileBackend, namespace: 'psa-restricted' }, { kubectl: slow.kubectl, helm: slow.helm, rendered: compliant });
+        expect(check(report, 'pod-security')?.status).toBe('pass');
+        const calls = slow.calls();
+        const firstEnd = Math.min(...calls.map((call) => call.end));
+        expect(calls.filter((call) => call.start >= firstEnd).map((call) => call.argv.slice(0, 2).join(' '))).toEqual(['create --dry-run=server']);
+      }, 180_000);
+
+      it('a namespace still to be created is said to enforce "restricted"; no dry run', async () => {
+        cluster.clearCalls();
+        expect(check(await preflight(cluster, { ...fileBackend, namespace: 'psa-new' }, { rendered: escalating }), 'pod-security')).toMatchObject({
+          status: 'pass',
+          detail: 'namespace psa-new will be created enforcing "restricted" (pod-security.kubernetes.io/enforce, warn and audit), which the chart\'s pods satisfy',
+        });
+        expect(cluster.calls('kubectl').filter((call) => call.argv.includes('--dry-run=server'))).toEqual([]);
+      }, 180_000);
+
+      it('a user who may neither read the namespace nor create pods: a warning saying what could not be checked', async () => {
+        const kubeconfig = await cluster.serviceAccountKubeconfig('psa-restricted', 'nobody');
+        const result = check(await preflight(cluster, { ...fileBackend, namespace: 'psa-restricted' }, { env: { KUBECONFIG: kubeconfig }, rendered: compliant }), 'pod-security');
+        expect(result).toMatchObject({
+          status: 'warn',
+          detail:
+            "namespace psa-restricted (its labels could not be read: not allowed to get namespaces in psa-restricted): whether it admits the release's pods is not known: the dry run was refused (not allowed to create pods in psa-restricted)",
+          fix: expect.stringContaining('if it refuses one, the install stops there naming the pod'),
+        });
+      }, 180_000);
+
+      it('the database check pod runs the rendered server image with its pull secrets (a policy refuses any other)', async () => {
+        const privateImage = await renderedChart('private-registry', { image: { repository: 'registry.internal/mlflow', tag: 'v3.16.1-full', pullPolicy: 'IfNotPresent' }, imagePullSecrets: [{ name: 'regcred' }] });
+        const [publicRun, privateRun] = await Promise.all([
+          preflight(cluster, postgres('private-registry', 'db.internal'), { rendered: compliant }),
+          preflight(cluster, postgres('private-registry', 'db.internal'), { rendered: privateImage }),
+        ]);
+        expect(check(privateRun, 'database')).toMatchObject({ status: 'pass', detail: 'db.internal:5432 answers from inside the cluster' });
+        expect(check(privateRun, 'pod-security')?.status).toBe('pass');
+        // Without them the check pod is refused by the admission: one plain line, a warning, never a pass.
+        const refused = check(publicRun, 'database');
+        expect(refused).toMatchObject({ status: 'warn', fix: expect.stringMatching(/^The cluster refused a pod that runs the server's image/) });
+        expect(refused?.detail).toMatch(
+          /^not checked: the check pod could not run in private-registry: the pod was refused: pods "mlflow-install-db-check-[a-z0-9]+" is invalid: ValidatingAdmissionPolicy 'private-registry-only' with binding 'private-registry-only' denied request: pods here pull from registry\.internal with the regcred Secret$/,
+        );
+        expect(refused?.detail).not.toContain('\n');
+      }, 180_000);
+    });
 
     it('sees Linkerd injection from the namespace annotation', async () => {
       const report = await preflight(cluster, { ...fileBackend, namespace: 'meshed' });

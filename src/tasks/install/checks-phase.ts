@@ -79,8 +79,14 @@ function titleOf(result: PhaseResult): string {
  * others before it fails, so every result is shown.
  */
 export function checkTasks<Ctx>(input: ChecksInput, checked: Checked): ListrTask<Ctx>[] {
-  const started = startPreflight({ runner: input.runner, kubectl: input.kubectl, helmBinary: input.helmBinary, kube: input.kube }, input.preflight);
-  const rendering = renderWithHelm(input.render, input.runner).then(
+  const render = renderWithHelm(input.render, input.runner);
+  // The checks that read the rendered pods (Pod Security, the database check's image) wait for this one render.
+  const rendered = render.then(
+    (done) => done.manifests,
+    () => undefined,
+  );
+  const started = startPreflight({ runner: input.runner, kubectl: input.kubectl, helmBinary: input.helmBinary, kube: input.kube, rendered }, input.preflight);
+  const rendering = render.then(
     (rendered): PhaseResult => {
       checked.rendered = rendered;
       return { id: 'chart', title: 'chart', status: 'pass', detail: `renders ${rendered.manifests.length} objects with these values (helm ${rendered.version.text})` };
