@@ -21,6 +21,7 @@ function shown(key: string, value: unknown, answers: Answers): string {
   if (key === 'artifacts.root' && value === '') return "on the server's volume";
   if (key === 'backend.db.sslMode' && value === '') return "the driver's default";
   if (key === 'secrets.provider' && value === 'kubernetes') return 'a Kubernetes Secret';
+  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.join(', ');
   if (value === '' || value === undefined) return key.endsWith('storageClass') || key.endsWith('className') ? "the cluster's default" : '(none)';
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
