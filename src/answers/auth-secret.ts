@@ -94,9 +94,9 @@ export function authSecretManifest(spec: AuthSecretSpec, values: AuthSecretValue
 }
 
 /** The command that prints the admin password from its Secret (the password itself is never printed by us). */
-export function readPasswordCommand(release: string, namespace: string, context?: string): string {
+export function readPasswordCommand(secret: string, namespace: string, context?: string): string {
   const contextFlag = context ? ` --context ${context}` : '';
-  return `kubectl get secret ${secretNames(release).auth} -n ${namespace}${contextFlag} -o jsonpath='{.data.${authSecretKeys.adminPassword}}' | base64 -d`;
+  return `kubectl get secret ${secret} -n ${namespace}${contextFlag} -o jsonpath='{.data.${authSecretKeys.adminPassword}}' | base64 -d`;
 }
 
 /** The one line said wherever a server has no login. */
