@@ -55,7 +55,7 @@ const adminPasswordStep: LoginStep = {
     const { auth, release } = currentAnswers(state);
     explain(io, `Kept in memory and put only into the Secret ${secretNames(release).auth} (set ${adminPasswordEnv} to skip this question).`);
     const typed = await io.prompter.password({
-      message: `Password of the admin ${auth.adminUser} (empty: generate one)`,
+      message: `Admin password for ${auth.adminUser} (empty: generate one)`,
       validate: (text) => (text === '' ? true : (adminPasswordProblem(text) ?? true)),
     });
     if (typed === '') delete state.passwords[adminPasswordEnv];
