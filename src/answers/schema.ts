@@ -274,12 +274,12 @@ export const AnswersSchema = z
         ),
         ingressNamespace: answer(
           optionalString(isDns1123Label),
-          "Namespace of the ingress controller, admitted when the Ingress is on; empty: found from the IngressClass's controller where the cluster tells.",
+          "Namespace of the ingress controller, admitted when the Ingress is on; the wizard offers the namespace of the helm release that made the IngressClass.",
           namespaceName,
         ),
         prometheusNamespace: answer(
           optionalString(isDns1123Label),
-          'Namespace of the Prometheus that scrapes /metrics, admitted when the metrics are on; empty: found from the Prometheus objects where the cluster tells.',
+          'Namespace of the Prometheus that scrapes /metrics, admitted when the metrics are on; empty: none.',
           namespaceName,
         ),
         extraNamespaces: answer(
