@@ -3,6 +3,7 @@ import { relevantKeys } from '../answers/consistency.js';
 import { secretNames } from '../answers/secrets.js';
 import { askText, askYesNo, explain, type WizardIO } from './ask.js';
 import { currentAnswers, givenBySource, type WizardState } from './state.js';
+import type { Step } from './steps.js';
 
 /** What exposes the server beyond port-forward: the Ingress, else the chart's NodePort Service. */
 export function exposure(state: WizardState): string {
@@ -16,17 +17,7 @@ export function earlierLogin(state: WizardState): boolean {
   return origin?.kind === 'file' && origin.label !== state.base.preset?.label && state.base.answers.auth.enabled;
 }
 
-interface LoginStep {
-  id: string;
-  section: string;
-  label: string;
-  keys: readonly string[];
-  relevant(state: WizardState): boolean;
-  given(state: WizardState): boolean;
-  ask(io: WizardIO, state: WizardState): Promise<void>;
-}
-
-const loginStep: LoginStep = {
+const loginStep: Step = {
   id: 'auth.enabled',
   section: 'Login',
   label: 'Login',
@@ -44,7 +35,7 @@ const loginStep: LoginStep = {
   },
 };
 
-const adminPasswordStep: LoginStep = {
+const adminPasswordStep: Step = {
   id: 'auth.adminPassword',
   section: 'Login',
   label: 'Admin password',
@@ -63,7 +54,7 @@ const adminPasswordStep: LoginStep = {
   },
 };
 
-const ingressNamespaceStep: LoginStep = {
+const ingressNamespaceStep: Step = {
   id: 'networkPolicy.ingressNamespace',
   section: 'Login',
   label: "Ingress controller's namespace",
@@ -80,4 +71,4 @@ const ingressNamespaceStep: LoginStep = {
 };
 
 /** Right after the ingress questions: the login, its admin password, and who may reach the server. */
-export const loginSteps: readonly LoginStep[] = [loginStep, adminPasswordStep, ingressNamespaceStep];
+export const loginSteps: readonly Step[] = [loginStep, adminPasswordStep, ingressNamespaceStep];
