@@ -1,7 +1,7 @@
 // Installs what the real-server tests (test/real) need, into the git-ignored .cache/real/:
 // - a Python virtual environment with MLflow at exactly the version of the chart's default image tag
 //   (charts/mlflow/values.yaml image.tag `v3.16.1-full` -> mlflow==3.16.1), the drivers the `-full` image
-//   carries for PostgreSQL and MySQL/MariaDB, and prometheus-flask-exporter (for --expose-prometheus);
+//   carries for PostgreSQL and MySQL/MariaDB, the `auth` extra (Flask-WTF) and prometheus-flask-exporter (see pythonPackages);
 // - PostgreSQL and MariaDB server binaries from Debian's packages (apt, only when missing and only as root;
 //   services are never left running: the tests start their own instances in temporary data directories).
 // The outcome is written to .cache/real/status.json, per component; a component that could not be set up
@@ -22,7 +22,7 @@ const pipLog = join(realDir, 'pip.log');
 const aptLog = join(realDir, 'apt.log');
 
 /** Bump when what this script installs changes in a way the stamp key does not show. */
-const SETUP_REVISION = 3;
+const SETUP_REVISION = 4;
 
 function tail(text, lines = 15) {
   return String(text ?? '').trim().split('\n').slice(-lines).join('\n');
@@ -147,8 +147,16 @@ function setupMariadb(log) {
   return { ok: true, ...found, version: `${version?.[2] ? 'MariaDB' : 'MySQL'} ${version?.[1] ?? 'unknown version'}` };
 }
 
+/**
+ * What the server process of the image imports. The `-full` image installs
+ * `mlflow[extras,azure,db,gateway,genai,auth]` (MLflow's docker/Dockerfile.full); of these the venv takes the
+ * ones the tracking server itself runs on: `auth` (Flask-WTF, for --app-name basic-auth), `db` (psycopg2,
+ * PyMySQL, pymssql), prometheus-flask-exporter (from `extras`, for --expose-prometheus) and uvicorn[standard]
+ * (from `gateway`/`genai`: uvicorn then serves on uvloop and httptools, as in the image). The cloud SDKs of
+ * `extras`/`azure` and the gateway's model clients are left out: no test here reaches a cloud.
+ */
 function pythonPackages(version) {
-  return [`mlflow==${version}`, 'psycopg2-binary', 'pymysql', 'prometheus-flask-exporter'];
+  return [`mlflow[auth,db]==${version}`, 'prometheus-flask-exporter', 'uvicorn[standard]'];
 }
 
 /**
@@ -180,7 +188,7 @@ function setupPython(version, log) {
     rmSync(venvDir, { recursive: true, force: true });
     return { ok: false, reason: `pip install failed: ${pip.reason}` };
   }
-  const check = run(venvPython, ['-c', 'import mlflow, psycopg2, pymysql, prometheus_flask_exporter; print(mlflow.__version__)']);
+  const check = run(venvPython, ['-c', 'import mlflow, psycopg2, pymysql, pymssql, flask_wtf, prometheus_flask_exporter, uvloop, httptools; print(mlflow.__version__)']);
   if (!check.ok) return { ok: false, reason: `the virtual environment does not import mlflow and its drivers: ${check.reason}` };
   const installed = check.output.trim().split('\n').pop();
   if (installed !== version) return { ok: false, reason: `pip installed mlflow ${installed}, but the chart's image is MLflow ${version}` };

@@ -34,7 +34,10 @@ export function equivalentCommand(answers: Answers, flags: RunFlags = {}, baseli
     const value = valueAt(answers, field.path);
     const base = valueAt(baseline, field.path);
     if (value === undefined || value === base) continue;
-    if (field.kind === 'map') {
+    if (field.kind === 'list') {
+      const items = value as readonly string[];
+      if (JSON.stringify(items) !== JSON.stringify(base ?? [])) argv.push('--set', `${field.key}=${items.join(',')}`);
+    } else if (field.kind === 'map') {
       const baseEntries = (base ?? {}) as Record<string, unknown>;
       for (const [entry, entryValue] of Object.entries(value as Record<string, unknown>)) {
         if (baseEntries[entry] !== entryValue) argv.push(...setFlag(`${field.key}.${entry}`, entryValue));

@@ -35,6 +35,12 @@ export function relevantKeys(answers: Answers): string[] {
     'secrets.objects.masterPassword': store && create && !answers.backend.createDatabase.masterSecret,
     'secrets.parameters': store,
     'prometheus.serviceMonitor': answers.prometheus.expose,
+    'auth.adminUser': answers.auth.enabled,
+    'auth.defaultPermission': answers.auth.enabled,
+    'networkPolicy.ingressNamespace': answers.networkPolicy.enabled && ingress,
+    'networkPolicy.prometheusNamespace': answers.networkPolicy.enabled && answers.prometheus.expose,
+    'networkPolicy.extraNamespaces': answers.networkPolicy.enabled,
+    'networkPolicy.restrictEgress': answers.networkPolicy.enabled,
   };
   return answerFields.map((field) => field.key).filter((key) => relevant[key] ?? true);
 }

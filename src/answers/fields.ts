@@ -5,7 +5,7 @@ import { answerMeta, AnswersSchema, type Answers } from './schema.js';
 export interface AnswerField {
   key: string;
   path: readonly string[];
-  kind: 'string' | 'integer' | 'boolean' | 'enum' | 'map';
+  kind: 'string' | 'integer' | 'boolean' | 'enum' | 'map' | 'list';
   description: string;
   accepts: string;
   /** The schema's default; undefined when the answer has none (an optional port). */
@@ -46,6 +46,7 @@ const kinds: Record<string, AnswerField['kind']> = {
   boolean: 'boolean',
   enum: 'enum',
   record: 'map',
+  array: 'list',
 };
 
 export function valueAt(tree: unknown, path: readonly string[]): unknown {
@@ -124,5 +125,6 @@ export function flagFor(key: string): string {
   if (field.kind === 'enum') return `--set ${key}=${field.options.join('|')}`;
   if (field.kind === 'boolean') return `--set ${key}=true|false`;
   if (field.kind === 'map') return `--set ${key}.NAME=VALUE`;
+  if (field.kind === 'list') return `--set ${key}=A,B`;
   return `--set ${key}=...`;
 }

@@ -78,3 +78,12 @@ export function isQualifiedName(value: string): boolean {
 export function isParameterKey(value: string): boolean {
   return /^[A-Za-z][A-Za-z0-9_.-]{0,62}$/.test(value);
 }
+
+/**
+ * A user name MLflow's basic-auth accepts (mlflow/server/auth: not empty, at most 255 characters in its user
+ * table) and a client can send: HTTP basic auth splits user:password at the first colon, and a space or a
+ * control character would not survive MLFLOW_TRACKING_USERNAME.
+ */
+export function isMlflowUsername(value: string): boolean {
+  return value.length >= 1 && value.length <= 255 && !/[:\s\p{Cc}]/u.test(value);
+}

@@ -16,7 +16,9 @@ export interface MergedAnswers {
 const passwordEnv = (key: string): string => (/master/i.test(key) ? 'MLFLOW_DB_MASTER_PASSWORD' : 'MLFLOW_DB_PASSWORD');
 
 function passwordRefused(where: string, key: string): UsageError {
-  const instead = key.startsWith('backend.')
+  const instead = key.startsWith('auth.')
+    ? 'type it at the prompt, set MLFLOW_ADMIN_PASSWORD, or leave both out to have one generated'
+    : key.startsWith('backend.')
     ? `type it at the prompt or set ${passwordEnv(key)}`
     : 'keep it in the secret store or a Kubernetes Secret and give its name instead';
   return new UsageError(
@@ -109,8 +111,21 @@ function unquoted(text: string): string {
   return text;
 }
 
+/** A list as text: comma-separated names (`a,b`, empty for none), or a YAML flow sequence (`[a, b]`). */
+function parseList(text: string): unknown {
+  if (text.trim().startsWith('[')) {
+    try {
+      return parseYaml(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+  return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
 /** A `--set` value as its field wants it: text for strings (so `0123` stays `0123`), a YAML scalar otherwise. */
 function parseSetValue(field: AnswerField, entry: string | undefined, text: string): unknown {
+  if (field.kind === 'list' && entry === undefined) return parseList(text);
   if (entry !== undefined || field.kind === 'string' || field.kind === 'enum') return unquoted(text);
   try {
     return parseYaml(text) as unknown;

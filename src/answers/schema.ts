@@ -6,6 +6,7 @@ import {
   isHostname,
   isHttpUrl,
   isIngressHost,
+  isMlflowUsername,
   isParameterKey,
   isQualifiedName,
   isSqlName,
@@ -45,10 +46,14 @@ export type BackendType = (typeof backendTypes)[number];
 export const secretProviders = ['kubernetes', 'aws', 'azure', 'gcp', 'vault'] as const;
 export type SecretProvider = (typeof secretProviders)[number];
 export const sslModes = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+/** MLflow's permissions (mlflow/server/auth/permissions.py), the default one every user has on what nobody granted. */
+export const authPermissions = ['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'] as const;
+export type AuthPermission = (typeof authPermissions)[number];
 
 const yesNo = 'true or false';
 const secretName = 'a Kubernetes Secret name (lowercase letters, digits, - and .), or empty';
 const annotations = 'a map of annotation names (e.g. eks.amazonaws.com/role-arn) to string values';
+const namespaceName = 'a namespace name (a DNS-1123 label: lowercase letters, digits and -), or empty';
 
 export const AnswersSchema = z
   .object({
@@ -194,6 +199,26 @@ export const AnswersSchema = z
       })
       .strict()
       .prefault({}),
+    auth: z
+      .object({
+        enabled: answer(
+          z.boolean().default(true),
+          "Require a login (MLflow's basic-auth); the admin password is typed (masked), read from MLFLOW_ADMIN_PASSWORD or generated, and kept in a Secret only.",
+          yesNo,
+        ),
+        adminUser: answer(
+          checkedString(isMlflowUsername).default('admin'),
+          'User name of the admin MLflow creates at its first start (a rerun never resets it).',
+          'a user name of 1 to 255 characters with no space or colon (HTTP basic auth splits at the first colon)',
+        ),
+        defaultPermission: answer(
+          z.enum(authPermissions).default('READ'),
+          'What a logged-in user may do with experiments and models nobody gave them a permission on.',
+          `one of ${authPermissions.join(', ')}`,
+        ),
+      })
+      .strict()
+      .prefault({}),
     secrets: z
       .object({
         provider: answer(
@@ -235,6 +260,36 @@ export const AnswersSchema = z
         serviceMonitor: answer(
           z.boolean().default(false),
           'Create a ServiceMonitor (needs the Prometheus Operator CRDs and prometheus.expose).',
+          yesNo,
+        ),
+      })
+      .strict()
+      .prefault({}),
+    networkPolicy: z
+      .object({
+        enabled: answer(
+          z.boolean().default(true),
+          "Admit traffic to the server only from its own namespace, the ingress controller's, Prometheus's and the extra namespaces (a NetworkPolicy).",
+          yesNo,
+        ),
+        ingressNamespace: answer(
+          optionalString(isDns1123Label),
+          "Namespace of the ingress controller, admitted when the Ingress is on; the wizard offers the namespace of the helm release that made the IngressClass.",
+          namespaceName,
+        ),
+        prometheusNamespace: answer(
+          optionalString(isDns1123Label),
+          'Namespace of the Prometheus that scrapes /metrics, admitted when the metrics are on; empty: none.',
+          namespaceName,
+        ),
+        extraNamespaces: answer(
+          z.array(checkedString((value) => isDns1123Label(value))).default([]),
+          'More namespaces whose pods may reach the server.',
+          'a list of namespace names (DNS-1123 labels), comma-separated with --set, e.g. team-a,team-b',
+        ),
+        restrictEgress: answer(
+          z.boolean().default(false),
+          'Let the server connect only to DNS, the database port and 443 (HTTPS).',
           yesNo,
         ),
       })

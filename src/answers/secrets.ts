@@ -34,6 +34,7 @@ export function secretNames(release: string) {
     database: `${release}-mlflow-db`,
     master: `${release}-mlflow-db-master`,
     store: `${release}-mlflow-store`,
+    auth: `${release}-mlflow-auth`,
   };
 }
 

@@ -1,6 +1,7 @@
-import { passwordSecrets, type PasswordSecret } from './secrets.js';
+import { authSecretKeys } from './auth-secret.js';
+import { passwordSecrets, secretNames, type PasswordSecret } from './secrets.js';
 import { storeSettings } from './secrets-store.js';
-import { defaultPorts, isDatabaseBackend, type Answers, type DatabaseEngine } from './schema.js';
+import { defaultPorts, isDatabaseBackend, type Answers, type AuthPermission, type DatabaseEngine } from './schema.js';
 
 /**
  * Answers -> the values of charts/mlflow (pure). Only the keys the answers decide are written; the
@@ -39,6 +40,10 @@ export interface ChartValues {
     };
   };
   prometheus: { expose: boolean; serviceMonitor: { enabled: boolean } };
+  auth:
+    | { enabled: false }
+    | { enabled: true; adminUser: string; defaultPermission: AuthPermission; existingSecret: string; adminPasswordKey: string; flaskSecretKeyKey: string };
+  networkPolicy: { enabled: false } | { enabled: true; allowedNamespaces: string[]; restrictEgress: boolean };
   serviceAccount: { annotations: Record<string, string> };
   podLabels?: Record<string, string>;
 }
@@ -133,6 +138,39 @@ function storeValues(answers: Answers, passwords: readonly PasswordSecret[]): Ch
   };
 }
 
+/** The login: the chart reads the admin password and the Flask secret key from the Secret the installer creates. */
+function authValues(answers: Answers): ChartValues['auth'] {
+  const { auth, release } = answers;
+  if (!auth.enabled) return { enabled: false };
+  return {
+    enabled: true,
+    adminUser: auth.adminUser,
+    defaultPermission: auth.defaultPermission,
+    existingSecret: secretNames(release).auth,
+    adminPasswordKey: authSecretKeys.adminPassword,
+    flaskSecretKeyKey: authSecretKeys.flaskSecretKey,
+  };
+}
+
+/**
+ * The namespaces whose pods may reach the server: the ingress controller's (with an Ingress), Prometheus's (with
+ * metrics), then the extra ones; each once, and never the release's own, which the chart always admits.
+ */
+export function allowedNamespaces(answers: Answers): string[] {
+  const { networkPolicy, ingress, prometheus, namespace } = answers;
+  const wanted = [
+    ingress.enabled ? networkPolicy.ingressNamespace : '',
+    prometheus.expose ? networkPolicy.prometheusNamespace : '',
+    ...networkPolicy.extraNamespaces,
+  ];
+  return [...new Set(wanted.filter((name) => name !== '' && name !== namespace))];
+}
+
+function networkPolicyValues(answers: Answers): ChartValues['networkPolicy'] {
+  if (!answers.networkPolicy.enabled) return { enabled: false };
+  return { enabled: true, allowedNamespaces: allowedNamespaces(answers), restrictEgress: answers.networkPolicy.restrictEgress };
+}
+
 export function toChartValues(answers: Answers): ChartValues {
   const passwords = passwordSecrets(answers);
   const values: ChartValues = {
@@ -148,6 +186,8 @@ export function toChartValues(answers: Answers): ChartValues {
       expose: answers.prometheus.expose,
       serviceMonitor: { enabled: answers.prometheus.expose && answers.prometheus.serviceMonitor },
     },
+    auth: authValues(answers),
+    networkPolicy: networkPolicyValues(answers),
     serviceAccount: { annotations: answers.serviceAccount.annotations },
   };
   if (needsVolume(answers)) {

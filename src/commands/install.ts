@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { adminPasswordEnv, authSecretValues, checkAdminPasswordEnvironment, type AuthSecretValues } from '../answers/auth-secret.js';
 import { equivalentCommand } from '../answers/command-line.js';
 import { missingAnswers, unansweredQuestions } from '../answers/consistency.js';
 import { fieldByKey, flagFor } from '../answers/fields.js';
@@ -76,7 +77,7 @@ async function runWizard(options: GlobalOptions, context: InstallContext, resolv
 /** The cluster as it is now, for the release and namespace the answers name (bounded in time; never throws). */
 function readCluster(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers): Promise<ClusterReading> {
   const { release, namespace } = resolved.answers;
-  const known = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD'].flatMap((name) => context.env[name] ?? []);
+  const known = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD', adminPasswordEnv].flatMap((name) => context.env[name] ?? []);
   const target = {
     kubectl: options.kubectl,
     helm: options.helm,
@@ -150,7 +151,7 @@ function writeValues(options: GlobalOptions, context: InstallContext, resolved: 
 }
 
 /** The install itself: checks, the plan's steps, next steps (src/tasks/install.ts, loaded only for a real install). */
-async function runInstallPipeline(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers, values: ChartValues, earlier: EarlierRun | undefined): Promise<number> {
+async function runInstallPipeline(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers, values: ChartValues, earlier: EarlierRun | undefined, auth: AuthSecretValues | undefined): Promise<number> {
   const chart = chartPath(options, context.cwd);
   const command = writeValues(options, context, resolved, values);
   const cluster = earlier?.cluster ?? (await readCluster(options, context, resolved));
@@ -174,6 +175,7 @@ async function runInstallPipeline(options: GlobalOptions, context: InstallContex
     equivalentCommand: command,
     rerunCommand: rerun,
     sharedReads: readsOfThisRun,
+    ...(auth ? { auth } : {}),
     io: {
       stdout: context.stdout,
       stderr: (text) => process.stderr.write(text),
@@ -238,6 +240,8 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
 
 export async function runInstall(options: GlobalOptions, context: InstallContext): Promise<number> {
   checkTimeout(options.timeout);
+  checkAdminPasswordEnvironment(context.env);
+  const givenAdminPassword = context.env[adminPasswordEnv] !== undefined;
   let resolved = resolveAnswers(answerInputsFromFlags(options, context.cwd));
   let earlier: EarlierRun | undefined;
   if (!options.yes && !options.dryRun) {
@@ -259,7 +263,8 @@ export async function runInstall(options: GlobalOptions, context: InstallContext
   if (unprovided.length > 0) {
     throw new UsageError(`missing passwords (with --yes nothing is asked): set ${unprovided.map((input) => input.env).join(' and ')} in the environment`);
   }
-  return runInstallPipeline(options, context, resolved, values, earlier);
+  const auth = resolved.answers.auth.enabled ? authSecretValues(context.env, !givenAdminPassword) : undefined;
+  return runInstallPipeline(options, context, resolved, values, earlier, auth);
 }
 
 export async function run(options: GlobalOptions): Promise<number> {

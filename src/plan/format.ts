@@ -33,6 +33,7 @@ export function formatPlan(plan: Plan): string {
     `  Action:      ${action}`,
     `  Chart:       ${plan.chart.path} (helm ${plan.chart.helmVersion})`,
     `  Values file: ${plan.valuesFile} (written, mode 0600, no secret in it)`,
+    `  Login:       ${plan.login}`,
   ];
   if (plan.cluster.consulted) {
     const changes = plan.cluster.valuesDiff.map((change) => `${change.key}: ${show(change.before)} -> ${show(change.after)}`);

@@ -1,3 +1,4 @@
+import { adminPasswordEnv, authSecretKeys, authSecretSpec, noLoginWarning } from '../answers/auth-secret.js';
 import { passwordSecrets, type PasswordSecret, type SecretEnvironment } from '../answers/secrets.js';
 import type { Answers } from '../answers/schema.js';
 import { installerLabel, podSecurityModes, podSecurityLabelPrefix } from '../answers/labels.js';
@@ -44,6 +45,8 @@ export interface Plan {
   resources: PlannedResource[];
   commands: PlannedCommand[];
   savedAnswers: { configMap: string; keys: readonly string[] };
+  /** Whether a login is required, in one line. */
+  login: string;
   /** Answers given but ignored, and other things worth saying. */
   notes: string[];
   equivalentCommand: string[];
@@ -87,8 +90,34 @@ const providers: Record<PasswordSecret['from'], PlannedSecret['providedBy']> = {
   existing: 'existing',
 };
 
+/** The login's Secret: created once, never overwritten (a rerun keeps the admin password and the Flask key). */
+export function plannedAuthSecret(answers: Answers, env: SecretEnvironment): PlannedSecret | undefined {
+  const spec = authSecretSpec(answers);
+  if (spec === undefined) return undefined;
+  const password = env[adminPasswordEnv] !== undefined ? `from ${adminPasswordEnv} or the prompt` : `typed at the prompt, from ${adminPasswordEnv}, or generated (32 random characters)`;
+  return {
+    name: spec.name,
+    namespace: spec.namespace,
+    keys: [authSecretKeys.adminPassword, authSecretKeys.flaskSecretKey],
+    providedBy: 'mlflow-install',
+    source: `${authSecretKeys.adminPassword}: ${password}; ${authSecretKeys.flaskSecretKey}: generated; an existing Secret is kept as it is`,
+  };
+}
+
+/** Whether the server asks for a login, in one line. */
+export function loginLine(answers: Answers): string {
+  return answers.auth.enabled
+    ? `required (MLflow basic-auth; admin ${answers.auth.adminUser}, others ${answers.auth.defaultPermission} by default)`
+    : `not required: ${noLoginWarning}`;
+}
+
 /** The Secrets by name, one entry per Secret with all its keys. */
 export function plannedSecrets(answers: Answers, env: SecretEnvironment): PlannedSecret[] {
+  const auth = plannedAuthSecret(answers, env);
+  return [...passwordSecretsByName(answers, env), ...(auth ? [auth] : [])];
+}
+
+function passwordSecretsByName(answers: Answers, env: SecretEnvironment): PlannedSecret[] {
   const byName = new Map<string, PlannedSecret>();
   for (const secret of passwordSecrets(answers)) {
     const entry = byName.get(secret.secret);
@@ -134,13 +163,22 @@ function commands(input: PlanInput): PlannedCommand[] {
       ...(cluster?.namespaceExists === false ? {} : { when: 'when the namespace is missing' }),
     });
   }
-  const created = plannedSecrets(answers, input.env).filter((secret) => secret.providedBy === 'mlflow-install');
+  const created = passwordSecretsByName(answers, input.env).filter((secret) => secret.providedBy === 'mlflow-install');
   if (created.length > 0) {
     steps.push({
       step: 'secrets',
       title: `Create or update the Secret${created.length > 1 ? 's' : ''} ${created.map((secret) => secret.name).join(', ')}`,
       argv: kubectlArgv(tools, kube, ['apply', '--server-side', '--field-manager', 'mlflow-install', '-f', '-'], namespace),
       stdin: created.map((secret) => `Secret ${secret.name} (${secret.source})`).join('; '),
+    });
+  }
+  const auth = plannedAuthSecret(answers, input.env);
+  if (auth) {
+    steps.push({
+      step: 'auth-secret',
+      title: `Create the Secret ${auth.name} of the login (kept as it is when it exists)`,
+      argv: kubectlArgv(tools, kube, ['create', '-f', '-'], namespace),
+      stdin: `Secret ${auth.name} (${auth.source})`,
     });
   }
   if (input.values.secrets.store.enabled && answers.secrets.provider !== 'kubernetes' && answers.secrets.installDriver && cluster?.secretsStoreDriverInstalled !== true) {
@@ -206,6 +244,7 @@ export function buildPlan(input: PlanInput): Plan {
     resources: plannedResources(input.manifests),
     commands: commands(input),
     savedAnswers: { configMap: `${saved.namespace}/${saved.name}`, keys: saved.keys },
+    login: loginLine(answers),
     notes,
     equivalentCommand: input.equivalentCommand,
   };

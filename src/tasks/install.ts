@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { ListrTask } from 'listr2';
+import { adminPasswordEnv, readPasswordCommand, type AuthSecretValues } from '../answers/auth-secret.js';
 import type { ResolvedAnswers } from '../answers/resolve.js';
+import { secretNames } from '../answers/secrets.js';
 import type { SecretEnvironment } from '../answers/secrets.js';
 import type { SharedReads } from '../cluster/shared-reads.js';
 import type { ChartValues } from '../answers/to-values.js';
@@ -18,6 +20,7 @@ import type { Manifest } from '../plan/manifests.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import { createPalette, colorsEnabled, type Palette } from '../ui/colors.js';
 import { nextSteps } from '../ui/next-steps.js';
+import { noLoginWarning } from '../answers/auth-secret.js';
 import { checkTasks, fixLines, type Checked } from './install/checks-phase.js';
 import { trapInterrupt, type InterruptTrap } from './install/interrupt.js';
 import type { InstallRun } from './install/install-run.js';
@@ -56,13 +59,16 @@ export interface PipelineInput {
   io: PipelineIO;
   /** The reads this run already made or started (the cluster read's), for the preflight to reuse. */
   sharedReads?: SharedReads;
+  /** The login's Secret values, when the answers want a login (in memory only). */
+  auth?: AuthSecretValues;
 }
 
-const passwordVariables = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD'] as const;
+const passwordVariables = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD', adminPasswordEnv] as const;
 
-function redactorFor(env: SecretEnvironment): Redactor {
+function redactorFor(env: SecretEnvironment, auth: AuthSecretValues | undefined): Redactor {
   const redactor = new Redactor();
   for (const name of passwordVariables) redactor.add(env[name] ?? '');
+  if (auth) redactor.add(auth.adminPassword).add(auth.flaskSecretKey);
   return redactor;
 }
 
@@ -91,7 +97,7 @@ class Pipeline {
     this.trap = trapInterrupt((line) => io.stderr(`${line}\n`));
     const timeoutMs = parseDuration(options.timeout) ?? 300_000;
     const runner = new CommandRunner({
-      redactor: redactorFor(io.env),
+      redactor: redactorFor(io.env, input.auth),
       signal: this.trap.signal,
       // helm cleans up after SIGTERM (its rollback waits up to --timeout): give it that long before SIGKILL.
       killGraceMs: timeoutMs + 30_000,
@@ -111,6 +117,7 @@ class Pipeline {
       timeout: options.timeout,
       before,
       ledger: new Ledger(),
+      ...(input.auth ? { auth: input.auth } : {}),
     };
   }
 
@@ -254,6 +261,23 @@ class Pipeline {
     return new CancelledError(this.current === undefined ? 'cancelled, nothing was changed' : 'cancelled; rerun the same command to resume');
   }
 
+  /** How to log in, and where the password is; or the warning that there is no login. Never the password. */
+  private loginLines(): string[] {
+    const { answers, auth, authSecretKept } = this.run;
+    if (!answers.auth.enabled || auth === undefined) return [this.palette.warn(`Login: not required. Warning: ${noLoginWarning}.`)];
+    const where = readPasswordCommand(secretNames(answers.release).auth, answers.namespace, this.input.options.context);
+    const said = authSecretKept
+      ? `the admin password is the one kept in its Secret from the first install${auth.passwordFrom === 'generated' ? '' : ` (${auth.passwordFrom === 'prompt' ? 'the one typed now' : adminPasswordEnv} is not applied: change it through MLflow)`}`
+      : auth.passwordFrom === 'generated'
+        ? 'the admin password was generated and is kept only in its Secret'
+        : `the admin password (${auth.passwordFrom === 'prompt' ? 'typed at the prompt' : `from ${adminPasswordEnv}`}) is kept only in its Secret`;
+    return [
+      `Login: required (admin ${answers.auth.adminUser}); ${said}. Log in with:`,
+      `  export MLFLOW_TRACKING_USERNAME=${answers.auth.adminUser}`,
+      `  export MLFLOW_TRACKING_PASSWORD=$(${where})`,
+    ];
+  }
+
   private finish(checked: Checked): void {
     const { answers } = this.run;
     const service = serviceOf(checked.rendered?.manifests ?? [], answers.release);
@@ -266,7 +290,7 @@ class Pipeline {
       ...(this.input.options.context ? { context: this.input.options.context } : {}),
     });
     const revision = this.run.installedRevision === undefined ? '' : ` (revision ${this.run.installedRevision})`;
-    const lines = ['', this.palette.ok(`MLflow is running: release ${answers.release}${revision} in namespace ${answers.namespace}.`), ...steps.lines];
+    const lines = ['', this.palette.ok(`MLflow is running: release ${answers.release}${revision} in namespace ${answers.namespace}.`), ...this.loginLines(), ...steps.lines];
     this.input.io.stdout(`${lines.join('\n')}\n`);
   }
 }

@@ -1,7 +1,7 @@
 import { chartOfRevision } from '../cluster/helm.js';
 import type { ClusterIdentity } from '../cluster/kubectl.js';
 import { nextSteps } from '../ui/next-steps.js';
-import { artifactsOf, backendOf, reachOf, type ArtifactFacts, type BackendFacts } from './status/release-facts.js';
+import { artifactsOf, backendOf, loginOf, reachOf, type ArtifactFacts, type BackendFacts, type LoginFacts } from './status/release-facts.js';
 import { readReleaseDocument } from './status/release-document.js';
 import { sortPods, summarizeClaim, summarizePod, type PodSummary, type VolumeSummary } from './status/pods.js';
 import { releaseSelector, type ClusterTools, type LifecycleTarget } from './status/target.js';
@@ -35,6 +35,7 @@ export interface FoundStatus {
   url: ReachInfo;
   backend: BackendFacts;
   artifacts: ArtifactFacts;
+  login: LoginFacts;
   warnings: string[];
 }
 
@@ -135,6 +136,7 @@ export async function readStatus(tools: ClusterTools, target: LifecycleTarget): 
     },
     backend: backendOf(document.values, release),
     artifacts: artifactsOf(document.values, release),
+    login: loginOf(document.values),
     warnings,
   };
 }

@@ -34,7 +34,10 @@ function memo<T>(start: () => Promise<Lookup<T>>): () => Promise<Lookup<T>> {
 function namedClass(object: { metadata: { name: string; annotations?: Record<string, string> } }, by: string | undefined): NamedClass {
   const annotations = object.metadata.annotations ?? {};
   const isDefault = defaultClassAnnotations.some((key) => annotations[key] === 'true');
-  return by === undefined ? { name: object.metadata.name, isDefault } : { name: object.metadata.name, isDefault, by };
+  // Helm marks what it installs with its release's namespace: an ingress controller's chart puts its IngressClass
+  // and its pods in one release, so the class tells where the controller runs without any further read.
+  const namespace = annotations['meta.helm.sh/release-namespace'];
+  return { name: object.metadata.name, isDefault, ...(by === undefined ? {} : { by }), ...(namespace ? { namespace } : {}) };
 }
 
 async function readEarlierInstall(kubectl: Kubectl, release: string, namespace: string): Promise<EarlierInstall> {

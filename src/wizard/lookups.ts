@@ -10,6 +10,8 @@ export interface NamedClass {
   isDefault: boolean;
   /** The provisioner (StorageClass) or controller (IngressClass). */
   by?: string;
+  /** The namespace of the helm release that made the class (an IngressClass's controller runs there). */
+  namespace?: string;
 }
 
 export interface EarlierInstall {

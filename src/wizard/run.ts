@@ -81,7 +81,7 @@ export async function runWizard(options: GlobalOptions, context: WizardContext, 
   const cluster = lookupsOnDemand(async () => {
     if (!identity.found) return unreadableCluster(identity.reason);
     const { startKubectlLookups } = await import('./kubectl-lookups.js');
-    const known = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD'].flatMap((name) => context.env[name] ?? []);
+    const known = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD', 'MLFLOW_ADMIN_PASSWORD'].flatMap((name) => context.env[name] ?? []);
     return startKubectlLookups({
       kubectl: options.kubectl,
       ...(options.context ? { context: options.context } : {}),

@@ -6,7 +6,7 @@ import type { PasswordRole, SecretEnvironment, SecretInput } from '../answers/se
 /** Where a database password comes from, as the person chose it. */
 export type PasswordSource = 'typed' | 'existing' | 'store';
 
-export type PasswordEnv = SecretInput['env'];
+export type PasswordEnv = SecretInput['env'] | 'MLFLOW_ADMIN_PASSWORD';
 
 /** Everything the questions know: the sources' answers, what the person answered, and the typed passwords. */
 export interface WizardState {
@@ -20,6 +20,8 @@ export interface WizardState {
   /** Passwords typed at a prompt: kept in memory only, handed to the install like environment variables. */
   passwords: Partial<Record<PasswordEnv, string>>;
   env: SecretEnvironment;
+  /** Where the chosen IngressClass's controller runs, when the cluster said (the NetworkPolicy's default). */
+  ingressNamespace?: string;
 }
 
 export function newState(base: ResolvedAnswers, env: SecretEnvironment): WizardState {

@@ -4,6 +4,7 @@ import { defaultPorts, isDatabaseBackend, sslModes, type Answers, type BackendTy
 import type { PasswordRole } from '../answers/secrets.js';
 import { askChoice, askText, askYesNo, awaitLookup, explain, whyNoList, type WizardIO } from './ask.js';
 import type { Choice } from './prompter.js';
+import { loginSteps } from './login-steps.js';
 import { currentAnswers, givenBySource, type PasswordEnv, type PasswordSource, type WizardState } from './state.js';
 
 /** One question (or a short run of them) of the wizard, in the issue's order. */
@@ -327,7 +328,10 @@ const ingressClassStep: Step = {
       { value: '', name: fallback ? `the cluster's default (${fallback.name})` : "the cluster's default (none is marked default)" },
       ...lookup.value.map((ic) => ({ value: ic.name, name: ic.name, ...(ic.by ? { description: `controller ${ic.by}` } : {}) })),
     ];
-    await askChoice(io, state, key, 'IngressClass', choices);
+    const chosen = await askChoice(io, state, key, 'IngressClass', choices);
+    const namespace = (chosen === '' ? fallback : lookup.value.find((ic) => ic.name === chosen))?.namespace;
+    if (namespace === undefined) delete state.ingressNamespace;
+    else state.ingressNamespace = namespace;
   },
 };
 
@@ -453,6 +457,7 @@ export const steps: readonly Step[] = [
   ingressClassStep,
   yesNoStep('Ingress', 'ingress.tls.enabled', 'Ingress TLS', 'Serve the Ingress over HTTPS?'),
   textStep('Ingress', 'ingress.tls.secretName', 'TLS Secret (empty: <release>-mlflow-tls)'),
+  ...loginSteps,
   providerStep,
   yesNoStep('Secrets', 'secrets.installDriver', 'Install the CSI driver', 'Install the Secrets Store CSI driver when missing?'),
   referenceStep('secrets.objects.password', 'Password reference in the store'),

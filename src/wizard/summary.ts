@@ -2,7 +2,9 @@ import { relevantKeys } from '../answers/consistency.js';
 import { fieldByKey, valueAt } from '../answers/fields.js';
 import { isPasswordLikeKey } from '../answers/origin.js';
 import { defaultPorts, isDatabaseBackend, type Answers } from '../answers/schema.js';
-import { passwordSecrets } from '../answers/secrets.js';
+import { adminPasswordEnv, noLoginWarning } from '../answers/auth-secret.js';
+import { passwordSecrets, secretNames } from '../answers/secrets.js';
+import { earlierLogin } from './login-steps.js';
 import { shellLine } from '../cluster/display.js';
 import type { Palette } from '../ui/colors.js';
 import { steps } from './steps.js';
@@ -21,6 +23,7 @@ function shown(key: string, value: unknown, answers: Answers): string {
   if (key === 'artifacts.root' && value === '') return "on the server's volume";
   if (key === 'backend.db.sslMode' && value === '') return "the driver's default";
   if (key === 'secrets.provider' && value === 'kubernetes') return 'a Kubernetes Secret';
+  if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.join(', ');
   if (value === '' || value === undefined) return key.endsWith('storageClass') || key.endsWith('className') ? "the cluster's default" : '(none)';
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
@@ -39,6 +42,15 @@ function passwordRows(state: WizardState, answers: Answers): [string, string, st
   });
 }
 
+function adminPasswordRow(state: WizardState, answers: Answers): [string, string, string][] {
+  if (!answers.auth.enabled) return [];
+  const secret = secretNames(answers.release).auth;
+  if (earlierLogin(state)) return [['Admin password', `kept in Secret ${secret} from the earlier install`, 'earlier run']];
+  if (state.passwords[adminPasswordEnv] !== undefined) return [['Admin password', `${hidden} (into Secret ${secret})`, 'you']];
+  if (state.env[adminPasswordEnv] !== undefined) return [['Admin password', `${hidden} (into Secret ${secret})`, adminPasswordEnv]];
+  return [['Admin password', `generated at install (into Secret ${secret})`, 'generated']];
+}
+
 /** Every answer (passwords as ****), where each came from, the values file and the equivalent command. */
 export function summaryLines(state: WizardState, answers: Answers, valuesFile: string, command: readonly string[], palette: Palette): string[] {
   const isEmptyMap = (value: unknown) => value !== null && typeof value === 'object' && Object.keys(value).length === 0;
@@ -54,13 +66,14 @@ export function summaryLines(state: WizardState, answers: Answers, valuesFile: s
     const value = field ? valueAt(answers, field.path) : undefined;
     return [labels.get(key) ?? key, shown(key, value, answers), sourceOf(state, key)];
   });
-  rows.push(...passwordRows(state, answers));
+  rows.push(...passwordRows(state, answers), ...adminPasswordRow(state, answers));
   const width = Math.max(...rows.map(([label]) => label.length));
   const [file = 'npx', ...args] = command;
   return [
     '',
     palette.bold('Summary'),
     ...rows.map(([label, value, source]) => `  ${label.padEnd(width)}  ${value}  ${palette.dim(`(${source})`)}`),
+    ...(answers.auth.enabled ? [] : [palette.warn(`  Warning: ${noLoginWarning}.`)]),
     '',
     `  Values file: ${valuesFile} ${palette.dim('(mode 0600, no password in it)')}`,
     '  The same install without questions (passwords from MLFLOW_DB_PASSWORD / MLFLOW_DB_MASTER_PASSWORD):',

@@ -37,6 +37,14 @@ const table: Record<string, { good: string[]; bad: string[] }> = {
   'secrets.parameters': { good: ['{}', '{region: eu-west-1}'], bad: ['region', '{1bad: x}'] },
   'prometheus.expose': { good: ['true', 'false'], bad: ['metrics'] },
   'prometheus.serviceMonitor': { good: ['true', 'false'], bad: ['monitor'] },
+  'auth.enabled': { good: ['true', 'false'], bad: ['yes'] },
+  'auth.adminUser': { good: ['admin', 'ops@example.com', 'a'.repeat(255)], bad: ['', 'ad min', 'ad:min', 'a'.repeat(256)] },
+  'auth.defaultPermission': { good: ['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'], bad: ['read', 'ADMIN'] },
+  'networkPolicy.enabled': { good: ['true', 'false'], bad: ['on'] },
+  'networkPolicy.ingressNamespace': { good: ['', 'ingress-nginx'], bad: ['Ingress', 'a_b'] },
+  'networkPolicy.prometheusNamespace': { good: ['', 'monitoring'], bad: ['Monitoring'] },
+  'networkPolicy.extraNamespaces': { good: ['', 'team-a', 'team-a,team-b', '[team-a, team-b]'], bad: ['Team', 'a,b_c'] },
+  'networkPolicy.restrictEgress': { good: ['true', 'false'], bad: ['1'] },
   'serviceAccount.annotations': { good: ['{}', '{eks.amazonaws.com/role-arn: arn}'], bad: ['arn', '{bad key: x}'] },
 };
 

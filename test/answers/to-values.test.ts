@@ -6,7 +6,7 @@ const valuesFor = (...set: string[]) => toChartValues(resolveAnswers({ set }).an
 const db = ['backend.db.host=db.internal', 'backend.db.name=mlflow', 'backend.db.user=mlflow'];
 
 describe('answers -> chart values', () => {
-  it('maps the defaults to the file backend on a volume, nothing else switched on', () => {
+  it('maps the defaults to the file backend on a volume, with a login and a NetworkPolicy, nothing else switched on', () => {
     expect(valuesFor()).toEqual({
       database: { enabled: false },
       defaultArtifactRoot: null,
@@ -14,9 +14,34 @@ describe('answers -> chart values', () => {
       ingress: { enabled: false },
       secrets: { store: { enabled: false } },
       prometheus: { expose: false, serviceMonitor: { enabled: false } },
+      auth: { enabled: true, adminUser: 'admin', defaultPermission: 'READ', existingSecret: 'mlflow-mlflow-auth', adminPasswordKey: 'admin-password', flaskSecretKeyKey: 'flask-secret-key' },
+      networkPolicy: { enabled: true, allowedNamespaces: [], restrictEgress: false },
       serviceAccount: { annotations: {} },
       persistence: { enabled: true, size: '10Gi', storageClass: '' },
     });
+  });
+
+  it('auth.* -> the chart login, its Secret named after the release; off -> enabled false only', () => {
+    expect(valuesFor('release=team', 'auth.adminUser=ops', 'auth.defaultPermission=NO_PERMISSIONS').auth).toEqual({
+      enabled: true,
+      adminUser: 'ops',
+      defaultPermission: 'NO_PERMISSIONS',
+      existingSecret: 'team-mlflow-auth',
+      adminPasswordKey: 'admin-password',
+      flaskSecretKeyKey: 'flask-secret-key',
+    });
+    expect(valuesFor('auth.enabled=false').auth).toEqual({ enabled: false });
+  });
+
+  it('networkPolicy: the ingress namespace with an Ingress, Prometheus with metrics, then the extra ones, each once, never the own namespace', () => {
+    const on = ['networkPolicy.ingressNamespace=ingress-nginx', 'networkPolicy.prometheusNamespace=monitoring', 'networkPolicy.extraNamespaces=team-a,monitoring,mlflow'];
+    expect(valuesFor(...on).networkPolicy).toEqual({ enabled: true, allowedNamespaces: ['team-a', 'monitoring'], restrictEgress: false });
+    expect(valuesFor(...on, 'ingress.enabled=true', 'ingress.host=ml.example.com', 'prometheus.expose=true', 'networkPolicy.restrictEgress=true').networkPolicy).toEqual({
+      enabled: true,
+      allowedNamespaces: ['ingress-nginx', 'monitoring', 'team-a'],
+      restrictEgress: true,
+    });
+    expect(valuesFor('networkPolicy.enabled=false', ...on).networkPolicy).toEqual({ enabled: false });
   });
 
   it('backend.volume.size and .storageClass -> persistence', () => {

@@ -46,7 +46,7 @@ describe('the plan', () => {
     const plan = buildPlan(input(postgres));
     expect(plan).toMatchObject({ release: 'prod', namespace: 'ml', action: 'unknown', cluster: { consulted: false } });
     expect(plan.cluster.consulted === false && plan.cluster.note).toMatch(/not consulted/);
-    expect(steps(plan)).toEqual(['namespace', 'secrets', 'helm-upgrade', 'rollout', 'pods-ready', 'helm-test', 'cluster-uid', 'save-answers']);
+    expect(steps(plan)).toEqual(['namespace', 'secrets', 'auth-secret', 'helm-upgrade', 'rollout', 'pods-ready', 'helm-test', 'cluster-uid', 'save-answers']);
     expect(plan.commands[0]).toMatchObject({ argv: ['kubectl', 'create', '-f', '-'], when: 'when the namespace is missing' });
     expect(plan.commands[0]?.stdin).toMatch(/^Namespace ml labelled app.kubernetes.io\/managed-by=mlflow-install/);
   });
@@ -61,7 +61,20 @@ describe('the plan', () => {
         providedBy: 'mlflow-install',
         source: 'password: asked for at the prompt (or set MLFLOW_DB_PASSWORD)',
       },
+      {
+        name: 'prod-mlflow-auth',
+        namespace: 'ml',
+        keys: ['admin-password', 'flask-secret-key'],
+        providedBy: 'mlflow-install',
+        source: 'admin-password: typed at the prompt, from MLFLOW_ADMIN_PASSWORD, or generated (32 random characters); flask-secret-key: generated; an existing Secret is kept as it is',
+      },
     ]);
+    expect(plan.commands.find((command) => command.step === 'auth-secret')?.argv).toEqual(['kubectl', 'create', '-f', '-', '--namespace', 'ml']);
+    expect(plan.login).toBe('required (MLflow basic-auth; admin admin, others READ by default)');
+    expect(buildPlan(input([...postgres, 'auth.enabled=false'])).login).toBe(
+      'not required: no login: anyone who reaches the server can read, change and delete every experiment and run',
+    );
+    expect(steps(buildPlan(input([...postgres, 'auth.enabled=false'])))).not.toContain('auth-secret');
     expect(plan.volumes).toEqual([{ name: 'prod-mlflow-data', size: '20Gi', storageClass: 'gp3', accessModes: ['ReadWriteOnce'], kept: true }]);
     expect(plan.resources).toContainEqual({ kind: 'Job', name: 'prod-mlflow-migrate', hook: 'pre-upgrade' });
     expect(plan.savedAnswers).toEqual({ configMap: 'ml/prod-mlflow-install', keys: ['answers.yaml', 'cluster-uid'] });
@@ -102,13 +115,13 @@ describe('the plan', () => {
     const aws = [...postgres, 'secrets.provider=aws', 'secrets.objects.password=mlflow/db', 'secrets.installDriver=true'];
     const plan = buildPlan(input(aws));
     expect(steps(plan)).toEqual([
-      'namespace', 'secrets-store-driver-repo', 'secrets-store-driver', 'secrets-store-provider-repo', 'secrets-store-provider',
+      'namespace', 'auth-secret', 'secrets-store-driver-repo', 'secrets-store-driver', 'secrets-store-provider-repo', 'secrets-store-provider',
       'helm-upgrade', 'rollout', 'pods-ready', 'helm-test', 'cluster-uid', 'save-answers',
     ]);
     expect(plan.commands.find((command) => command.step === 'secrets-store-driver')?.argv).toEqual(
       expect.arrayContaining(['csi-secrets-store', 'secrets-store-csi-driver/secrets-store-csi-driver', 'kube-system', 'syncSecret.enabled=true']),
     );
-    expect(plan.secrets).toMatchObject([{ name: 'prod-mlflow-store', providedBy: 'secrets-store-csi-driver' }]);
+    expect(plan.secrets).toMatchObject([{ name: 'prod-mlflow-store', providedBy: 'secrets-store-csi-driver' }, { name: 'prod-mlflow-auth', providedBy: 'mlflow-install' }]);
     const installed: ClusterView = { releaseExists: false, secretsStoreDriverInstalled: true };
     expect(steps(buildPlan(input(aws, { cluster: installed })))).not.toContain('secrets-store-driver');
     expect(steps(buildPlan(input([...postgres, 'secrets.provider=aws', 'secrets.objects.password=mlflow/db'])))).not.toContain('secrets-store-driver');

@@ -15,6 +15,8 @@ describe('the questions: file backend (the local default)', () => {
     expect(storage.screen()).toContain('fast-ssd');
     await answer(terminal, "on the server's volume", enter);
     await answer(terminal, 'Expose MLflow through an Ingress? (y/N)', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Expose Prometheus metrics on /metrics? (y/N)', enter);
     await answer(terminal, 'What now?', { down: 1 });
     const result = await outcome;
@@ -49,6 +51,8 @@ describe('the questions: file backend (the local default)', () => {
     await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Where artifacts are kept', enter);
     await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', enter);
     const result = await outcome;
@@ -68,6 +72,9 @@ describe('the questions: file backend (the local default)', () => {
     await answer(terminal, 'Ingress host', { type: 'mlflow.example.com' });
     await answer(terminal, 'IngressClass (empty: the cluster default)', enter);
     await answer(terminal, 'Serve the Ingress over HTTPS?', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
+    await answer(terminal, 'Namespace of the ingress controller', enter);
     await answer(terminal, 'Prometheus', { type: 'y' });
     await answer(terminal, 'Create a ServiceMonitor?', { type: 'n' });
     await answer(terminal, 'What now?', { down: 1 });
@@ -117,6 +124,8 @@ describe('the questions: a database backend', () => {
     await answer(terminal, 'Volume size', enter);
     await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', enter);
     const result = await outcome;
@@ -151,6 +160,8 @@ describe('the questions: a database backend', () => {
     await answer(terminal, 'Volume size', enter);
     await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', { down: 1 });
     const result = await outcome;
@@ -173,6 +184,8 @@ describe('the questions: a database backend', () => {
     await answer(terminal, 'Volume size', enter);
     await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', { down: 1 });
     const result = await outcome;
@@ -196,6 +209,8 @@ describe('the questions: cancelling', () => {
     await answer(terminal, 'Namespace', enter);
     await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', { down: 3 });
     await expect(outcome).rejects.toThrow('Cancelled, nothing was changed');
@@ -223,6 +238,9 @@ describe('the questions: presets, flags and the earlier run', () => {
     await answer(terminal, 'Cloud identity (eks.amazonaws.com/role-arn)', { type: 'arn:aws:iam::123456789012:role/mlflow' });
     await answer(terminal, 'Ingress host', { type: 'mlflow.example.com' });
     await answer(terminal, 'Serve the Ingress over HTTPS?', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
+    await answer(terminal, 'Namespace of the ingress controller', enter);
     const reference = await terminal.next();
     expect(reference.screen()).toContain('Password reference in the store');
     reference.type('not a reference');
@@ -262,6 +280,8 @@ describe('the questions: presets, flags and the earlier run', () => {
     await answer(terminal, 'Volume size', enter);
     await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Secret store the passwords are read from', { down: 1 });
     // Azure needs a cloud identity for the provider: the question it brings up comes first.
     await answer(terminal, 'Cloud identity (azure.workload.identity/client-id)', { type: '11111111-1111-1111-1111-111111111111' });
@@ -287,6 +307,8 @@ describe('the questions: presets, flags and the earlier run', () => {
     await answer(terminal, 'Backend store', enter);
     await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Where artifacts are kept', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'What now?', { down: 1 });
     const result = await outcome;
     expect(terminal.transcript.some((line) => /Release name|Volume size|Ingress\?|Prometheus metrics/.test(line))).toBe(false);
@@ -313,6 +335,9 @@ describe('the questions: presets, flags and the earlier run', () => {
     await answer(terminal, 'Ingress host (ml.example.org)', enter);
     await answer(terminal, 'IngressClass', enter);
     await answer(terminal, 'HTTPS', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
+    await answer(terminal, 'Namespace of the ingress controller', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', { down: 1 });
     const result = await outcome;
@@ -333,6 +358,8 @@ describe('the questions: presets, flags and the earlier run', () => {
       await answer(terminal, 'StorageClass', enter);
       await answer(terminal, 'Where artifacts are kept', enter);
       await answer(terminal, reuse ? 'Ingress? (Y/n)' : 'Ingress? (y/N)', { type: 'n' });
+      await answer(terminal, 'Require a login? (Y/n)', enter);
+      await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
       await answer(terminal, 'Prometheus', enter);
       await answer(terminal, 'What now?', { down: 1 });
       expect((await outcome).resolved.answers.backend.volume.size).toBe(reuse ? '30Gi' : '10Gi');
@@ -345,6 +372,8 @@ describe('the questions: presets, flags and the earlier run', () => {
     await answer(terminal, 'Namespace', enter);
     await answer(terminal, 'StorageClass', enter);
     await answer(terminal, 'Ingress', enter);
+    await answer(terminal, 'Require a login? (Y/n)', enter);
+    await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Prometheus', enter);
     await answer(terminal, 'What now?', { down: 2 });
     const which = await terminal.next();

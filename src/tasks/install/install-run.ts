@@ -1,3 +1,4 @@
+import type { AuthSecretValues } from '../../answers/auth-secret.js';
 import type { Answers } from '../../answers/schema.js';
 import type { SecretEnvironment } from '../../answers/secrets.js';
 import type { ClusterState } from '../../cluster/cluster-state.js';
@@ -27,6 +28,10 @@ export interface InstallRun {
   /** How the new values differ from the release's, when it exists. */
   valuesDiff?: readonly ValueChange[];
   ledger: Ledger;
+  /** The login's Secret values, when the answers want a login (in memory only). */
+  auth?: AuthSecretValues;
+  /** The login's Secret existed: kept as it was (the admin is never reset). */
+  authSecretKept?: boolean;
   /** Filled in as the steps run. */
   clusterUid?: string;
   installedRevision?: number;

@@ -1,5 +1,6 @@
 import { namespaceIdentity, savedAnswersConfigMap, savedAnswersSpec } from '../../answers/saved.js';
 import { missingPermission } from '../../cluster/forbidden.js';
+import { authSecretManifest, authSecretSpec } from '../../answers/auth-secret.js';
 import { secretManifest, secretSpecs } from '../../answers/secrets.js';
 import { CommandFailedError } from '../../cluster/runner.js';
 import type { PlannedCommand } from '../../plan/commands.js';
@@ -53,6 +54,28 @@ const applySecrets: StepExecutor = async (run, command, report) => {
     undo: [run.tools.kubectl, 'delete', 'secret', ...names, '--namespace', namespace],
   });
   report.title(`Applied the ${plural(names.length, 'Secret')} ${names.join(', ')} (from stdin)`);
+};
+
+/** Created once; an existing Secret keeps its values (`kubectl create` refuses to overwrite: no read of it needed). */
+const createAuthSecret: StepExecutor = async (run, command, report) => {
+  const spec = authSecretSpec(run.answers);
+  if (spec === undefined || run.auth === undefined) throw new Error('the login Secret was planned without its values');
+  const text = JSON.stringify(authSecretManifest(spec, run.auth, run.answers.release));
+  try {
+    await execute(run, command, { limit: 'quick', input: text });
+  } catch (error) {
+    if (error instanceof CommandFailedError && error.stderrTail.some((line) => /AlreadyExists/.test(line))) {
+      run.authSecretKept = true;
+      report.title(`Kept the Secret ${spec.name} as it is (the admin password and the Flask key are unchanged)`);
+      return;
+    }
+    throw error;
+  }
+  run.ledger.add({
+    what: `Secret ${spec.name} in ${spec.namespace} (created)`,
+    undo: [run.tools.kubectl, 'delete', 'secret', spec.name, '--namespace', spec.namespace],
+  });
+  report.title(`Created the Secret ${spec.name} of the login (from stdin)`);
 };
 
 const addChartRepository: StepExecutor = async (run, command, report) => {
@@ -160,6 +183,7 @@ const saveAnswers: StepExecutor = async (run, command, report) => {
 const executors: Record<string, StepExecutor> = {
   namespace: createNamespace,
   secrets: applySecrets,
+  'auth-secret': createAuthSecret,
   'secrets-store-driver-repo': addChartRepository,
   'secrets-store-driver': installDriverPart,
   'secrets-store-provider-repo': addChartRepository,

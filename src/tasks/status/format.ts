@@ -1,4 +1,5 @@
 import { shellLine } from '../../cluster/display.js';
+import { noLoginWarning, readPasswordCommand } from '../../answers/auth-secret.js';
 import type { Palette } from '../../ui/colors.js';
 import type { FoundStatus, MissingStatus, ReleaseStatus } from '../status.js';
 
@@ -23,6 +24,16 @@ function contextLine(status: ReleaseStatus): string {
   return field('Context', `${status.context.context} (${status.context.server})`);
 }
 
+function loginLines(status: FoundStatus, palette: Palette): string[] {
+  const { login, release } = status;
+  if (!login.required) return [field('Login', palette.warn(`not required: ${noLoginWarning}`))];
+  const lines = [field('Login', `required (admin ${login.adminUser ?? 'admin'})`), field('', `export MLFLOW_TRACKING_USERNAME=${login.adminUser ?? 'admin'}`)];
+  if (login.secret) {
+    lines.push(field('', `export MLFLOW_TRACKING_PASSWORD=$(${readPasswordCommand(login.secret, release.namespace)})`));
+  }
+  return lines;
+}
+
 function formatFound(status: FoundStatus, palette: Palette): string[] {
   const { release } = status;
   const chart = release.chart ? `${release.chart.name} ${release.chart.version}${release.chart.appVersion ? `, MLflow ${release.chart.appVersion}` : ''}` : 'unknown';
@@ -36,7 +47,7 @@ function formatFound(status: FoundStatus, palette: Palette): string[] {
     field('URL', status.url.trackingUri),
   ];
   if (status.url.portForward) lines.push(field('', `after: ${palette.code(quote(status.url.portForward))}`));
-  lines.push(field('', `export MLFLOW_TRACKING_URI=${status.url.trackingUri}`), '', 'Pods');
+  lines.push(field('', `export MLFLOW_TRACKING_URI=${status.url.trackingUri}`), ...loginLines(status, palette), '', 'Pods');
   if (status.pods.length === 0) lines.push('  none');
   const podRows = status.pods.map((pod) => [
     pod.name,

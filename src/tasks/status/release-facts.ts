@@ -102,3 +102,19 @@ export function reachOf(resources: readonly ReleaseResource[], values: Values, r
     tls,
   };
 }
+
+export interface LoginFacts {
+  required: boolean;
+  adminUser?: string;
+  /** The Secret that holds the admin password (never read here). */
+  secret?: string;
+}
+
+/** Whether the release asks for a login (the chart's auth values), and where the admin password is. */
+export function loginOf(values: Values): LoginFacts {
+  const auth = record(values.auth);
+  if (auth.enabled !== true) return { required: false };
+  const adminUser = text(auth.adminUser) ?? 'admin';
+  const secret = text(auth.existingSecret);
+  return { required: true, adminUser, ...(secret ? { secret } : {}) };
+}

@@ -52,7 +52,7 @@ export function releaseSelector(release: string): string {
 }
 
 /** Passwords a person may have in the environment for the install: never shown, never passed on to a child. */
-const PASSWORD_VARIABLES = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD'] as const;
+const PASSWORD_VARIABLES = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD', 'MLFLOW_ADMIN_PASSWORD'] as const;
 
 export function redactorFor(env: NodeJS.ProcessEnv): Redactor {
   const redactor = new Redactor();
