@@ -238,6 +238,7 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
 
 export async function runInstall(options: GlobalOptions, context: InstallContext): Promise<number> {
   checkTimeout(options.timeout);
+  chartPath(options, context.cwd); // a --chart that is no chart is bad usage, said before the cluster is read
   let resolved = resolveAnswers(answerInputsFromFlags(options, context.cwd));
   let earlier: EarlierRun | undefined;
   if (!options.yes && !options.dryRun) {
