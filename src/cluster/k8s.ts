@@ -104,9 +104,11 @@ export const deploymentSchema = objectSchema.extend({
     .optional(),
 });
 
+const storageQuantity = z.object({ storage: z.string().optional() });
+
 export const pvcSchema = objectSchema.extend({
-  spec: z.object({ storageClassName: z.string().nullish() }).optional(),
-  status: z.object({ phase: z.string().optional() }).optional(),
+  spec: z.object({ storageClassName: z.string().nullish(), resources: z.object({ requests: storageQuantity.optional() }).optional() }).optional(),
+  status: z.object({ phase: z.string().optional(), capacity: storageQuantity.optional() }).optional(),
 });
 
 /** Only what a Secret is called and its type: its data is never read back. */

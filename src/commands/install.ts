@@ -242,6 +242,7 @@ export async function runInstall(options: GlobalOptions, context: InstallContext
   checkTimeout(options.timeout);
   checkAdminPasswordEnvironment(context.env);
   const givenAdminPassword = context.env[adminPasswordEnv] !== undefined;
+  chartPath(options, context.cwd); // a --chart that is no chart is bad usage, said before the cluster is read
   let resolved = resolveAnswers(answerInputsFromFlags(options, context.cwd));
   let earlier: EarlierRun | undefined;
   if (!options.yes && !options.dryRun) {

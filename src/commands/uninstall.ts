@@ -55,6 +55,12 @@ async function confirmed(plan: UninstallPlan, context: UninstallContext): Promis
 export async function runUninstall(options: GlobalOptions, context: UninstallContext): Promise<number> {
   const target = lifecycleTarget(options);
   if (!options.yes && options.json) throw new UsageError('--json needs --yes: no question can be asked while printing JSON');
+  // Usage before the cluster: without a terminal the answer is no whatever the cluster holds, so it is not read.
+  if (!options.yes && !context.interactive) {
+    throw new UsageError(
+      `not a terminal, so the uninstall cannot be confirmed: nothing was removed. Pass --yes to uninstall release ${target.release} from namespace ${target.namespace}${target.kube.context ? ` in context ${target.kube.context}` : ''}`,
+    );
+  }
   const palette = paletteFor(options);
   const runner = new CommandRunner({
     redactor: redactorFor(context.env),
@@ -74,14 +80,7 @@ export async function runUninstall(options: GlobalOptions, context: UninstallCon
     return ExitCode.ok;
   }
   say(formatPlan(plan, palette));
-  if (!options.yes) {
-    if (!context.interactive) {
-      throw new UsageError(
-        `not a terminal, so the uninstall cannot be confirmed: nothing was removed. Pass --yes to uninstall release ${plan.release} from context ${plan.context.context}`,
-      );
-    }
-    if (!(await nothingRemovedOnCancel(() => confirmed(plan, context)))) throw new CancelledError('Cancelled, nothing was removed');
-  }
+  if (!options.yes && !(await nothingRemovedOnCancel(() => confirmed(plan, context)))) throw new CancelledError('Cancelled, nothing was removed');
   const outcome = await executeUninstall(plan, { tools, target, report: (line) => say([palette.ok(`✔ ${line}`)]), ...(context.signal ? { signal: context.signal } : {}) }, rerunHint(target, plan.purge));
   if (options.json) context.stdout(`${JSON.stringify(outcomeJson(plan, outcome), null, 2)}\n`);
   else say(formatOutcome(plan, outcome, target, palette));

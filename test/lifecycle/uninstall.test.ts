@@ -160,8 +160,10 @@ describe.skipIf(noCluster !== undefined)('uninstall on a real control plane', ()
       const mark = callMark(cluster);
       const result = await runAgainst(cluster, ['uninstall', '-n', namespace]);
       expect(result.code).toBe(2);
-      expect(result.stderr).toBe(`mlflow-install: not a terminal, so the uninstall cannot be confirmed: nothing was removed. Pass --yes to uninstall release mlflow from context ${cluster.identity().context}\n`);
-      expect(result.stdout).toContain('Will be removed:');
+      expect(result.stderr).toBe(`mlflow-install: not a terminal, so the uninstall cannot be confirmed: nothing was removed. Pass --yes to uninstall release mlflow from namespace ${namespace}\n`);
+      // Usage is checked before the cluster is read: nothing was asked of it.
+      expect(result.stdout).toBe('');
+      expect(callsSince(cluster, mark, namespace)).toEqual([]);
       const json = await runAgainst(cluster, ['uninstall', '--json', '-n', namespace]);
       expect(json.code).toBe(2);
       expect(json.stderr).toContain('--json needs --yes');
@@ -175,7 +177,7 @@ describe.skipIf(noCluster !== undefined)('uninstall on a real control plane', ()
       const cluster = await suite.shared(major);
       const namespace = await namespaceFor(cluster, 'leftovers');
       const { context, server } = cluster.identity();
-      const none = await runAgainst(cluster, ['uninstall', '-n', namespace]);
+      const none = await runAgainst(cluster, ['uninstall', '--yes', '-n', namespace]);
       expect(none.code).toBe(0);
       expect(none.stdout).toBe(`Context: ${context} (${server})\nNo release mlflow in namespace ${namespace}: nothing to uninstall.\n`);
       const nowhere = uniqueNamespace('nowhere');
@@ -186,7 +188,7 @@ describe.skipIf(noCluster !== undefined)('uninstall on a real control plane', ()
 
       await installWithData(cluster, namespace);
       expect((await runAgainst(cluster, ['uninstall', '--yes', '-n', namespace])).code).toBe(0);
-      const again = await runAgainst(cluster, ['uninstall', '-n', namespace]);
+      const again = await runAgainst(cluster, ['uninstall', '--yes', '-n', namespace]);
       expect(again.code).toBe(0);
       expect(again.stdout).toContain(`No release mlflow in namespace ${namespace}: nothing to uninstall.`);
       expect(again.stdout).toContain('Left from an earlier install: PersistentVolumeClaim mlflow-data, Secret mlflow-mlflow-db, ConfigMap mlflow-mlflow-install. To delete it:');

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { createNamespace, helmInstall, majors, noCluster, runAgainst, uniqueNamespace, useLifecycleSuite, kubeconfigWithClosedPort } from './helpers.js';
+
+const suite = useLifecycleSuite({ logs: [{ namespaces: ['crashloop'], current: ['sqlalchemy.exc.OperationalError: unable to open database file'] }] });
+
+interface DoctorJson {
+  ok: boolean;
+  readOnly: boolean;
+  release: { found: boolean };
+  checks: { id: string; area: string; status: string; saw: string; fix?: string; durationMs: number }[];
+}
+
+describe.skipIf(noCluster !== undefined)('doctor on a real control plane', () => {
+  describe.each(majors)('with helm %i', (major) => {
+    it.concurrent('a healthy release installed by the CLI: exit 0, every check passes or warns as expected; the cluster is unchanged', async () => {
+      const cluster = await suite.shared(major);
+      const namespace = uniqueNamespace('doctor-healthy');
+      const install = await runAgainst(cluster, ['--yes', '--preset', 'local', '--namespace', namespace]);
+      expect(install.code, install.stderr + install.stdout).toBe(0);
+      const before = await cluster.namespaceObjects(namespace);
+      const result = await runAgainst(cluster, ['doctor', '-n', namespace, '--json']);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as DoctorJson;
+      expect(report).toMatchObject({ ok: true, readOnly: true, release: { found: true } });
+      const byId = new Map(report.checks.map((check) => [check.id, check]));
+      for (const id of ['kubectl', 'helm', 'context', 'api', 'permissions', 'release', 'history', 'drift', 'claim/mlflow-data', 'mlflow-version']) {
+        expect(byId.get(id)?.status, `${id}: ${JSON.stringify(byId.get(id))}`).toBe('pass');
+      }
+      expect(report.checks.filter((check) => check.id.startsWith('pod/')).every((check) => check.status === 'pass')).toBe(true);
+      // No login is a warning (the chart's default); nothing fails.
+      expect(report.checks.filter((check) => check.status === 'fail')).toEqual([]);
+      expect(report.checks.every((check) => check.durationMs >= 0)).toBe(true);
+      const human = await runAgainst(cluster, ['doctor', '-n', namespace]);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toContain('Read-only: doctor changes nothing in the cluster');
+      expect(human.stdout).toMatch(/\nPods\n {2}✔ pod mlflow-\S+: server, Running, 1\/1 ready, 0 restarts/);
+      expect(await cluster.namespaceObjects(namespace)).toEqual(before);
+    }, 300_000);
+
+    it.concurrent('a crash-looping server fails, naming the termination reason; exit 1', async () => {
+      const cluster = await suite.shared(major);
+      await helmInstall(cluster, { namespace: 'crashloop', wait: false });
+      let report: DoctorJson | undefined;
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const result = await runAgainst(cluster, ['doctor', '-n', 'crashloop', '--json']);
+        report = JSON.parse(result.stdout) as DoctorJson;
+        const pod = report.checks.find((check) => check.id.startsWith('pod/'));
+        if ((pod && /CrashLoopBackOff/.test(pod.saw)) || Date.now() > deadline) {
+          expect(result.code).toBe(1);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+      const pod = report.checks.find((check) => check.id.startsWith('pod/'));
+      expect(pod).toMatchObject({ status: 'fail', saw: expect.stringMatching(/CrashLoopBackOff.*last ended mlflow: Error \(exit 1\)/) });
+      expect(pod?.fix).toMatch(/kubectl --namespace crashloop logs pod\/mlflow-\S+ --all-containers --previous/);
+    }, 300_000);
+
+    it.concurrent('drift after a helm upgrade --reuse-values --set by hand is a warning naming the value', async () => {
+      const cluster = await suite.shared(major);
+      const namespace = uniqueNamespace('doctor-drift');
+      expect((await runAgainst(cluster, ['--yes', '--preset', 'local', '--namespace', namespace])).code).toBe(0);
+      await helmInstall(cluster, { namespace, extra: ['--reuse-values', '--set', 'artifacts.serve=false'] });
+      const report = JSON.parse((await runAgainst(cluster, ['doctor', '-n', namespace, '--json'])).stdout) as DoctorJson;
+      expect(report.checks.find((check) => check.id === 'drift')).toMatchObject({ status: 'warn', saw: expect.stringContaining('artifacts.serve: true saved, false live') });
+    }, 300_000);
+
+    it.concurrent('no release: the preflight checks only, saying there is none; exit 0', async () => {
+      const cluster = await suite.shared(major);
+      const namespace = uniqueNamespace('doctor-none');
+      await createNamespace(cluster, namespace);
+      const result = await runAgainst(cluster, ['doctor', '-n', namespace, '--json']);
+      expect(result.code, result.stdout).toBe(0);
+      const report = JSON.parse(result.stdout) as DoctorJson;
+      expect(report.release.found).toBe(false);
+      expect(report.checks.find((check) => check.id === 'release')).toMatchObject({ status: 'warn', saw: expect.stringContaining(`no release mlflow in namespace ${namespace}`) });
+      expect(report.checks.filter((check) => check.id.startsWith('pod/'))).toEqual([]);
+    }, 300_000);
+
+    it.concurrent('an unreachable cluster: one JSON document from doctor and from status, exit 1', async () => {
+      const cluster = await suite.shared(major);
+      const closed = await kubeconfigWithClosedPort(cluster);
+      const doctor = await runAgainst(cluster, ['doctor', '--json'], { KUBECONFIG: closed.path });
+      expect(doctor.code).toBe(1);
+      const report = JSON.parse(doctor.stdout) as DoctorJson;
+      expect(report.checks.find((check) => check.id === 'api')?.status).toBe('fail');
+      const status = await runAgainst(cluster, ['status', '--json'], { KUBECONFIG: closed.path });
+      expect(status.code).toBe(1);
+      expect(JSON.parse(status.stdout)).toMatchObject({ ok: false, error: { exitCode: 1, meaning: 'failed', message: expect.stringContaining('could not read release mlflow') } });
+    }, 300_000);
+  });
+});
