@@ -3,7 +3,9 @@
 // question at once (it does nothing unless this is a plain interactive install; src/wizard/first-frame.ts).
 // Before that, a few stat calls: in a clone whose dist/ is missing or older than the modules it starts from, one line says
 // what to run instead of a stack trace (an installed package has no src/, and is not checked).
-import { statSync } from 'node:fs';
+// `--version` and `--help` alone are answered here, from package.json and the help text the build wrote
+// (dist/help.txt, commander's own output): neither needs commander or dist/ loaded.
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The lowest Node.js the CLI and its dependencies run on; package.json's `engines` says the same. */
@@ -56,11 +58,29 @@ function incompleteInstall(error) {
   return undefined;
 }
 
+/** The text `--version` or `--help` prints when it is the only argument; undefined otherwise (or without a built help text). */
+function quickAnswer(args) {
+  if (args.length !== 1) return undefined;
+  try {
+    if (args[0] === '--version' || args[0] === '-v') return `${JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version}\n`;
+    // A help text older than the build (dist/ rebuilt by tsc alone) may be out of date: the CLI answers then.
+    if ((args[0] === '--help' || args[0] === '-h') && (mtime('dist/help.txt') ?? 0) >= (mtime('dist/cli.js') ?? Infinity)) return readFileSync(`${root}dist/help.txt`, 'utf8');
+  } catch {
+    // The CLI itself answers (or says what is wrong).
+  }
+  return undefined;
+}
+
 async function start() {
   const problem = buildProblem();
   if (problem !== undefined) {
     process.stderr.write(`mlflow-install: ${problem}\n`);
     return 2;
+  }
+  const quick = quickAnswer(process.argv.slice(2));
+  if (quick !== undefined) {
+    process.stdout.write(quick);
+    return 0;
   }
   try {
     const { drawEarlyFrame } = await import('../dist/wizard/first-frame.js');

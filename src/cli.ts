@@ -42,6 +42,8 @@ function buildProgram(run: (name: string, options: GlobalOptions) => Promise<voi
     .description('Install a production-grade MLflow tracking server on any Kubernetes cluster.')
     .version(packageVersion(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
+    // One width everywhere: bin/ prints the help prebuilt at build time (dist/help.txt) without loading this module.
+    .configureHelp({ helpWidth: 80 })
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
   // Before the commands are added, so that each inherits them: a bad flag of `doctor` is exit 2 too.

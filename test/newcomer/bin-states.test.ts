@@ -33,14 +33,14 @@ function layout(options: { src: boolean; dist?: Record<string, string> }): strin
   folders.push(root);
   mkdirSync(join(root, 'bin'));
   copyFileSync(join(repoRoot, 'bin', 'mlflow-install.js'), join(root, 'bin', 'mlflow-install.js'));
-  write(root, 'package.json', '{ "name": "mlflow-install", "type": "module" }\n');
+  write(root, 'package.json', '{ "name": "mlflow-install", "version": "9.8.7", "type": "module" }\n');
   const hourAgo = new Date(Date.now() - 3_600_000);
   if (options.src) for (const source of sources) write(root, source, '// source\n', hourAgo);
   for (const [path, text] of Object.entries(options.dist ?? standIn)) write(root, path, text);
   return root;
 }
 
-function runBin(root: string, args: readonly string[] = ['--version']): Promise<Run> {
+function runBin(root: string, args: readonly string[] = ['status']): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [join(root, 'bin', 'mlflow-install.js'), ...args], { cwd: root, timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
@@ -61,7 +61,34 @@ describe('bin/mlflow-install.js before the CLI loads', () => {
 
   it('a clone built after its sources changed starts the CLI', async () => {
     const root = layout({ src: true });
-    expect(await runBin(root)).toEqual({ code: 0, stdout: 'main --version\n', stderr: '' });
+    expect(await runBin(root)).toEqual({ code: 0, stdout: 'main status\n', stderr: '' });
+  });
+
+  it('--version alone is answered from package.json, --help alone from dist/help.txt, without starting the CLI', async () => {
+    const root = layout({ src: true, dist: { ...standIn, 'dist/help.txt': 'Usage: the prebuilt help\n' } });
+    for (const flag of ['--version', '-v']) expect(await runBin(root, [flag])).toEqual({ code: 0, stdout: '9.8.7\n', stderr: '' });
+    for (const flag of ['--help', '-h']) expect(await runBin(root, [flag])).toEqual({ code: 0, stdout: 'Usage: the prebuilt help\n', stderr: '' });
+    // With anything else on the line, the CLI parses it.
+    expect(await runBin(root, ['status', '--help'])).toEqual({ code: 0, stdout: 'main status --help\n', stderr: '' });
+  });
+
+  it('--help without a prebuilt help text (a build older than it) starts the CLI, which answers', async () => {
+    const root = layout({ src: false });
+    expect(await runBin(root, ['--help'])).toEqual({ code: 0, stdout: 'main --help\n', stderr: '' });
+  });
+
+  it('a help text older than dist/cli.js is not trusted: the CLI answers', async () => {
+    const root = layout({ src: false, dist: { ...standIn, 'dist/help.txt': 'Usage: an old help\n' } });
+    const earlier = new Date(Date.now() - 60_000);
+    utimesSync(join(root, 'dist/help.txt'), earlier, earlier);
+    expect(await runBin(root, ['--help'])).toEqual({ code: 0, stdout: 'main --help\n', stderr: '' });
+  });
+
+  it('a stale build is said before --version or --help is answered', async () => {
+    const root = layout({ src: true, dist: { ...standIn, 'dist/help.txt': 'Usage: the prebuilt help\n' } });
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(root, 'src/cli.ts'), later, later);
+    expect((await runBin(root, ['--help'])).code).toBe(2);
   });
 
   it('without dist/: one line that says to run npm install in the folder, exit 2', async () => {
