@@ -9,6 +9,8 @@ export interface Combo {
   ingress: boolean;
   provider: Provider;
   prometheus: boolean;
+  /** The login: on for half of each backend's artifact/provider pairs (a full extra dimension would double the matrix). */
+  auth: boolean;
 }
 
 export const specialPassword = `p@ss:w/rd%#?&= '"\\x`;
@@ -42,12 +44,15 @@ export function allCombos(): Combo[] {
     for (const artifacts of artifactRoots)
       for (const ingress of [false, true])
         for (const provider of providers)
-          for (const prometheus of [false, true]) combos.push({ backend, artifacts, ingress, provider, prometheus });
+          for (const prometheus of [false, true]) {
+            const auth = (artifactRoots.indexOf(artifacts) + providers.indexOf(provider)) % 2 === 0;
+            combos.push({ backend, artifacts, ingress, provider, prometheus, auth });
+          }
   return combos;
 }
 
 export function comboName(c: Combo): string {
-  return `${c.backend}/${c.artifacts}/${c.ingress ? 'ingress' : 'no-ingress'}/${c.provider}/${c.prometheus ? 'metrics' : 'no-metrics'}`;
+  return `${c.backend}/${c.artifacts}/${c.ingress ? 'ingress' : 'no-ingress'}/${c.provider}/${c.prometheus ? 'metrics' : 'no-metrics'}/${c.auth ? 'login' : 'no-login'}`;
 }
 
 export function valuesFor(c: Combo): Record<string, unknown> {
@@ -73,5 +78,6 @@ export function valuesFor(c: Combo): Record<string, unknown> {
     values.secrets = { store: { enabled: true, provider: c.provider, objects, parameters, secretKeys: { password: 'password' } } };
   }
   if (c.prometheus) values.prometheus = { expose: true, serviceMonitor: { enabled: true } };
+  if (c.auth) values.auth = { enabled: true, existingSecret: 'mlflow-mlflow-auth' };
   return values;
 }

@@ -70,7 +70,9 @@ describe.each(helmMajors.map((major) => toolSet(major)))('chart features with he
     const test = manifests.find((m) => m.kind === 'Pod' && m.metadata.annotations?.['helm.sh/hook'] === 'test');
     expect(test).toBeDefined();
     validateManifest(test!);
-    expect(JSON.stringify(test)).toContain('http://mlflow:5000/health');
+    const argv = (test!.spec as { containers: { command: string[] }[] }).containers[0]?.command ?? [];
+    expect(argv.slice(-2)).toEqual(['http://mlflow:5000', 'open']);
+    expect(argv.join('\n')).toContain('"/health"');
   });
 
   it.skipIf(skip)('renders SQL Server with its own scheme and port', async () => {

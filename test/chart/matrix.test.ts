@@ -51,7 +51,8 @@ function checkCombo(c: Combo, manifests: Manifest[]): void {
   expect(serialized).not.toContain(encodeURIComponent(specialPassword));
 
   // volume: the file backend, or artifacts kept by the server
-  const needsVolume = c.backend === 'file' || c.artifacts === 'none';
+  const usersOnVolume = c.auth && (c.backend === 'file' || c.backend === 'mysql');
+  const needsVolume = c.backend === 'file' || c.artifacts === 'none' || usersOnVolume;
   expect(ofKind(manifests, 'PersistentVolumeClaim')).toHaveLength(needsVolume ? 1 : 0);
   if (needsVolume) {
     expect(only(manifests, 'PersistentVolumeClaim').metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
@@ -89,6 +90,16 @@ function checkCombo(c: Combo, manifests: Manifest[]): void {
   expect(argOf(server, 'expose-prometheus')).toBe(c.prometheus ? '/tmp/mlflow-metrics' : undefined);
   expect(pod.metadata?.annotations?.['prometheus.io/scrape']).toBe(c.prometheus ? 'true' : undefined);
   expect(ofKind(manifests, 'ServiceMonitor')).toHaveLength(c.prometheus ? 1 : 0);
+
+  // the login, and the browser-facing flags
+  expect(argOf(server, 'app-name')).toBe(c.auth ? 'basic-auth' : undefined);
+  expect(envOf(server, 'MLFLOW_FLASK_SERVER_SECRET_KEY')?.valueFrom?.secretKeyRef?.name).toBe(c.auth ? 'mlflow-mlflow-auth' : undefined);
+  expect(envOf(server, 'MLFLOW_AUTH_ADMIN_PASSWORD')?.value).toBeUndefined();
+  expect(envOf(server, 'MLFLOW_AUTH_DATABASE_URI')?.value).toBe(usersOnVolume ? 'sqlite:////mlflow/basic_auth.db' : undefined);
+  const monitor = ofKind(manifests, 'ServiceMonitor')[0]?.spec as { endpoints: { basicAuth?: unknown }[] } | undefined;
+  expect(monitor?.endpoints[0]?.basicAuth !== undefined).toBe(c.auth && c.prometheus);
+  expect(argOf(server, 'cors-allowed-origins')).toBe(c.ingress ? 'https://mlflow.example.com' : undefined);
+  expect(argOf(server, 'x-frame-options')).toBe('SAMEORIGIN');
 
   // probes and security context, always
   for (const probe of [server.startupProbe, server.livenessProbe, server.readinessProbe]) expect(probe?.httpGet?.path).toBe('/health');

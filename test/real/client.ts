@@ -58,8 +58,10 @@ function lastJson<T>(output: string): T {
 }
 
 /** Create an experiment, log a run with params, metrics and an artifact, and read them back. */
-export async function exerciseTracking(port: number, experimentName: string, artifactText: string): Promise<TrackingResult> {
-  const output = await runPython('exercise_tracking.py', [`http://127.0.0.1:${port}`, experimentName, artifactText], 120_000);
+export async function exerciseTracking(port: number, experimentName: string, artifactText: string, login?: { username: string; password: string }, timeoutMs = 120_000): Promise<TrackingResult> {
+  // A login travels as MLflow's client reads it: MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD.
+  const env: Record<string, string> = login ? { MLFLOW_TRACKING_USERNAME: login.username, MLFLOW_TRACKING_PASSWORD: login.password } : {};
+  const output = await runPython('exercise_tracking.py', [`http://127.0.0.1:${port}`, experimentName, artifactText], timeoutMs, env);
   return lastJson<TrackingResult>(output);
 }
 

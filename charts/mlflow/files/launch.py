@@ -1,13 +1,16 @@
 # Run by the chart's containers as `python -c <this file> MODE ...`, so it needs no ConfigMap
 # (the hook Jobs run before any release resource exists). Modes:
 #   exec CMD...       build MLFLOW_BACKEND_STORE_URI from MLFLOW_DB_*, then exec CMD
-#                     (`mlflow db upgrade` gets the URI as its argument)
+#                     (`mlflow db upgrade` gets the URI as its argument; with the login on, the user
+#                     database is upgraded after it). With MLFLOW_AUTH_CONFIG_PATH set (the login),
+#                     first write that ini from MLFLOW_AUTH_* (see write_auth_config)
 #   wait              wait until the database answers on its port (and, with MLFLOW_DB_WAIT_LOGIN=1,
 #                     accepts the MLflow user's login), at most MLFLOW_DB_WAIT_TIMEOUT seconds
 #   create-database   create the database and the MLflow user with the master credentials
 # The password is URL-encoded into the URI, so any character works, and it is never printed.
 import os
 import socket
+import subprocess
 import sys
 import time
 from urllib.parse import quote
@@ -37,13 +40,54 @@ def database_uri(user_var="MLFLOW_DB_USER", password_var="MLFLOW_DB_PASSWORD", d
     )
 
 
+def auth_database_uri():
+    # Users on the volume (MLFLOW_AUTH_DATABASE_URI, a SQLite file), else in the backend's own database
+    # (their own tables and alembic_version_auth).
+    if env.get("MLFLOW_AUTH_DATABASE_URI"):
+        return env["MLFLOW_AUTH_DATABASE_URI"]
+    if not env.get("MLFLOW_DB_HOST"):
+        fail("the login needs its user database: set MLFLOW_DB_HOST or MLFLOW_AUTH_DATABASE_URI")
+    return database_uri()
+
+
+def write_auth_config(path):
+    # MLflow reads the ini with configparser's interpolation: a `%` (every URL-encoded character of a
+    # password) must be written `%%`. The admin password is not in it: MLflow reads MLFLOW_AUTH_ADMIN_PASSWORD.
+    def value(text):
+        if "\n" in text or "\r" in text:
+            fail("a line break in a login setting cannot be written to " + path)
+        return text.replace("%", "%%")
+
+    settings = [
+        ("default_permission", env.get("MLFLOW_AUTH_DEFAULT_PERMISSION", "READ")),
+        ("database_uri", auth_database_uri()),
+        ("admin_username", env.get("MLFLOW_AUTH_ADMIN_USER", "admin")),
+        ("authorization_function", "mlflow.server.auth:authenticate_request_basic_auth"),
+    ]
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write("[mlflow]\n")
+        for key, text in settings:
+            handle.write("{} = {}\n".format(key, value(text)))
+
+
 def run_command(args):
     if env.get("MLFLOW_DB_HOST"):
         env["MLFLOW_BACKEND_STORE_URI"] = database_uri()
+    login = env.get("MLFLOW_AUTH_CONFIG_PATH")
+    if login:
+        write_auth_config(login)
     if args[1:3] == ["db", "upgrade"]:
         if not env.get("MLFLOW_BACKEND_STORE_URI"):
             fail("no backend store URI to upgrade: set MLFLOW_DB_HOST or MLFLOW_BACKEND_STORE_URI")
         args = args + [env["MLFLOW_BACKEND_STORE_URI"]]
+        if login:
+            # The URIs go to the children as arguments, as `mlflow db upgrade` takes its own; never printed.
+            tracking = subprocess.run(args)
+            if tracking.returncode != 0:
+                sys.exit(tracking.returncode)
+            print("The tracking schema is up to date; upgrading the login's user database.", flush=True)
+            args = [sys.executable, "-m", "mlflow.server.auth", "db", "upgrade", "--url", auth_database_uri()]
     os.execvp(args[0], args)
 
 

@@ -181,9 +181,9 @@ key: {{ $create.masterPasswordKey }}
 {{- join "&" $pairs }}
 {{- end }}
 
-{{/* Whether the server keeps data on its own volume: the file backend, or artifacts it stores itself. */}}
+{{/* Whether the server keeps data on its own volume: the file backend, artifacts it stores itself, or the login's users (mlflow.authOnVolume). */}}
 {{- define "mlflow.needsVolume" -}}
-{{- if or (not (include "mlflow.engine" .)) (not .Values.defaultArtifactRoot) }}true{{ end }}
+{{- if or (not (include "mlflow.engine" .)) (not .Values.defaultArtifactRoot) (include "mlflow.authOnVolume" .) }}true{{ end }}
 {{- end }}
 
 {{- define "mlflow.claimName" -}}
@@ -214,9 +214,68 @@ key: {{ $create.masterPasswordKey }}
 {{- join "," (uniq $hosts) }}
 {{- end }}
 
+{{/*
+Origins whose pages may change data through the server (MLflow blocks other origins' POST/PUT/PATCH/DELETE;
+localhost origins are always allowed): each ingress host (https when a TLS entry names it), then
+mlflow.corsAllowedOrigins. Empty: MLflow's default (localhost only).
+*/}}
+{{- define "mlflow.corsAllowedOrigins" -}}
+{{- $origins := list }}
+{{- if .Values.ingress.enabled }}
+{{- $tlsHosts := list }}
+{{- range .Values.ingress.tls }}{{ $tlsHosts = concat $tlsHosts (.hosts | default list) }}{{ end }}
+{{- range .Values.ingress.hosts }}
+{{- if .host }}
+{{- $origins = append $origins (printf "%s://%s" (ternary "https" "http" (has .host $tlsHosts)) .host) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $origins = concat $origins .Values.mlflow.corsAllowedOrigins }}
+{{- join "," (uniq $origins) }}
+{{- end }}
+
+{{/*
+Whether the login keeps its users in SQLite on the server's volume: with the file backend, and with MySQL/MariaDB,
+where MLflow 3.16.1's user-database migrations cannot run (they name two foreign keys `fk_user_id`, and InnoDB
+wants foreign key names unique in a database). PostgreSQL and SQL Server keep them in the backend's database.
+*/}}
+{{- define "mlflow.authOnVolume" -}}
+{{- if and .Values.auth.enabled (has (include "mlflow.engine" .) (list "" "mysql")) }}true{{ end }}
+{{- end }}
+
+{{/* The login (auth.enabled): the environment the server and the migrations read (see files/launch.py). */}}
+{{- define "mlflow.authEnv" -}}
+{{- $auth := .Values.auth }}
+{{- if not $auth.existingSecret }}
+{{- fail "auth.existingSecret: the login needs a Secret holding the admin password and the Flask secret key" }}
+{{- end }}
+- name: MLFLOW_AUTH_CONFIG_PATH
+  value: /tmp/basic_auth.ini
+- name: MLFLOW_AUTH_ADMIN_USER
+  value: {{ $auth.adminUser | quote }}
+- name: MLFLOW_AUTH_DEFAULT_PERMISSION
+  value: {{ $auth.defaultPermission | quote }}
+{{- if include "mlflow.authOnVolume" . }}
+- name: MLFLOW_AUTH_DATABASE_URI
+  value: {{ printf "sqlite:///%s/basic_auth.db" (default .Values.persistence.mountPath .Values.mlflowBackend.filepath | trimSuffix "/") | quote }}
+{{- end }}
+{{- if not .migration }}
+- name: MLFLOW_AUTH_ADMIN_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $auth.existingSecret }}
+      key: {{ $auth.adminPasswordKey }}
+- name: MLFLOW_FLASK_SERVER_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $auth.existingSecret }}
+      key: {{ $auth.flaskSecretKeyKey }}
+{{- end }}
+{{- end }}
+
 {{/* `mlflow server` arguments. */}}
 {{- define "mlflow.serverArgs" -}}
-{{- $managed := list "host" "port" "backend-store-uri" "default-artifact-root" "artifacts-destination" "serve-artifacts" "no-serve-artifacts" "expose-prometheus" "allowed-hosts" }}
+{{- $managed := list "host" "port" "backend-store-uri" "default-artifact-root" "artifacts-destination" "serve-artifacts" "no-serve-artifacts" "expose-prometheus" "allowed-hosts" "app-name" "cors-allowed-origins" "x-frame-options" }}
 {{- /* MLflow refuses these next to --allowed-hosts (its security middleware), which the chart always sets. */}}
 {{- $withoutHostCheck := list "gunicorn-opts" "waitress-opts" }}
 - exec
@@ -240,9 +299,16 @@ key: {{ $create.masterPasswordKey }}
 - --expose-prometheus={{ .Values.prometheus.metricsPath }}
 {{- end }}
 - --allowed-hosts={{ include "mlflow.allowedHosts" . }}
+{{- with include "mlflow.corsAllowedOrigins" . }}
+- --cors-allowed-origins={{ . }}
+{{- end }}
+- --x-frame-options={{ .Values.mlflow.xFrameOptions }}
+{{- if .Values.auth.enabled }}
+- --app-name=basic-auth
+{{- end }}
 {{- range $key, $value := .Values.extraArgs }}
 {{- if has ($key | trimPrefix "--") $managed }}
-{{- fail (printf "extraArgs.%s: the chart sets --%s itself; use the chart's own values (service.port, defaultArtifactRoot, prometheus.expose, mlflow.allowedHosts, ...)" $key ($key | trimPrefix "--")) }}
+{{- fail (printf "extraArgs.%s: the chart sets --%s itself; use the chart's own values (service.port, defaultArtifactRoot, prometheus.expose, mlflow.allowedHosts, mlflow.corsAllowedOrigins, mlflow.xFrameOptions, auth.enabled, ...)" $key ($key | trimPrefix "--")) }}
 {{- end }}
 {{- if has ($key | trimPrefix "--") $withoutHostCheck }}
 {{- fail (printf "extraArgs.%s: MLflow refuses --%s together with --allowed-hosts, which the chart sets to guard against DNS rebinding; use extraArgs.workers, or uvicorn-opts" $key ($key | trimPrefix "--")) }}
