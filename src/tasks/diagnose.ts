@@ -19,6 +19,13 @@ export interface PodDiagnosis {
   logs: ContainerLogs[];
 }
 
+/** A controller (ReplicaSet, Job, ...) whose pods the API server refused to create: no pod exists to diagnose. */
+export interface RefusedDiagnosis {
+  /** "ReplicaSet mlflow-7d9c5b6f4" */
+  owner: string;
+  events: string[];
+}
+
 export interface ClaimDiagnosis {
   claim: string;
   phase: string;
@@ -33,7 +40,9 @@ export type HintId =
   | 'schema-out-of-date'
   | 'pvc-pending'
   | 'missing-secret'
-  | 'image-pull';
+  | 'image-pull'
+  | 'pod-security'
+  | 'quota';
 
 export interface Hint {
   id: HintId;
@@ -42,6 +51,8 @@ export interface Hint {
 
 export interface Diagnosis {
   pods: PodDiagnosis[];
+  /** Absent in a diagnosis made before the field existed (a watch's earlier read). */
+  refused?: RefusedDiagnosis[];
   claims: ClaimDiagnosis[];
   hints: Hint[];
 }
@@ -97,6 +108,17 @@ const hintRules: { id: HintId; pattern: RegExp; message: string }[] = [
     id: 'missing-secret',
     pattern: /secret ".*" not found/i,
     message: 'A Secret the pods read is missing. Rerun the install so it applies the Secret first, or create the existingSecret you named.',
+  },
+  {
+    id: 'pod-security',
+    pattern: /violates PodSecurity/i,
+    message:
+      "The namespace's Pod Security admission refused the pods (the event names the fields). The chart's own pods satisfy \"restricted\": check the securityContext, podSecurityContext and extra containers your values add, or, if the namespace must run such pods, its pod-security.kubernetes.io/enforce label.",
+  },
+  {
+    id: 'quota',
+    pattern: /exceeded quota|must specify (?:limits|requests)/i,
+    message: "A ResourceQuota of the namespace refused the pods. Raise the quota (`kubectl describe resourcequota`) or lower the chart's resources, and give every container requests and limits if the quota asks for them.",
   },
   {
     id: 'image-pull',
@@ -196,18 +218,39 @@ export async function diagnose(kubectl: Kubectl, options: DiagnoseOptions): Prom
       logs: await readLogs(kubectl, pod, namespace, logLines),
     })),
   );
+  const refused = refusedOwners(events);
   const pending = claims.filter((claim: PersistentVolumeClaim) => claim.status?.phase !== 'Bound');
   const claimDiagnoses = pending.map((claim) => ({
     claim: claim.metadata.name,
     phase: claim.status?.phase ?? 'Unknown',
     events: eventLines(events, 'PersistentVolumeClaim', claim.metadata.name, perObject),
   }));
-  return withHints({ pods: podDiagnoses, claims: claimDiagnoses });
+  return withHints({ pods: podDiagnoses, refused, claims: claimDiagnoses });
+}
+
+const podOwnerKinds = new Set(['ReplicaSet', 'Job', 'StatefulSet', 'DaemonSet']);
+
+/**
+ * The controllers of the namespace whose pods could not be created (FailedCreate: Pod Security, a quota, a webhook).
+ * Events carry no labels, so these are the namespace's, not only the release's: the installer's namespace is its own.
+ * The controller retries with a new pod name each time; the newest refusal says why.
+ */
+function refusedOwners(events: readonly KubeEvent[]): RefusedDiagnosis[] {
+  const owners = new Map<string, { kind: string; name: string }>();
+  for (const event of events) {
+    const { kind = '', name = '' } = event.involvedObject;
+    if (event.reason === 'FailedCreate' && podOwnerKinds.has(kind)) owners.set(`${kind} ${name}`, { kind, name });
+  }
+  return [...owners.entries()].map(([owner, { kind, name }]) => ({
+    owner,
+    events: eventLines(events.filter((event) => event.reason === 'FailedCreate'), kind, name, 1),
+  }));
 }
 
 function withHints(found: Omit<Diagnosis, 'hints'>): Diagnosis {
   const texts = [
     ...found.pods.flatMap((d) => [d.problem, ...d.events, ...d.logs.flatMap((l) => l.lines)]),
+    ...(found.refused ?? []).flatMap((r) => r.events),
     ...found.claims.flatMap((c) => [`volume claim ${c.claim} is ${c.phase}`, ...c.events]),
   ];
   // A pod's old FailedScheduling ("unbound immediate PersistentVolumeClaims") is no hint once its claim is Bound.
@@ -216,7 +259,7 @@ function withHints(found: Omit<Diagnosis, 'hints'>): Diagnosis {
 }
 
 export function isEmptyDiagnosis(diagnosis: Diagnosis): boolean {
-  return diagnosis.pods.length === 0 && diagnosis.claims.length === 0;
+  return diagnosis.pods.length === 0 && (diagnosis.refused ?? []).length === 0 && diagnosis.claims.length === 0;
 }
 
 /** The diagnosis as lines for a terminal or a log. */
@@ -230,6 +273,9 @@ export function formatDiagnosis(diagnosis: Diagnosis): string[] {
       if (logs.unavailable !== undefined) lines.push(`  no logs of ${which}: ${logs.unavailable}`);
       else lines.push(`  last log lines of ${which}:`, ...logs.lines.map((l) => `    ${l}`));
     }
+  }
+  for (const refused of diagnosis.refused ?? []) {
+    lines.push(`${refused.owner}: could not create its pods`, '  recent events:', ...refused.events.map((e) => `    ${e}`));
   }
   for (const claim of diagnosis.claims) {
     lines.push(`volume claim ${claim.claim}: ${claim.phase}`);
@@ -250,7 +296,7 @@ export function mergeDiagnoses(older: Diagnosis | undefined, newer: Diagnosis): 
     });
     return { ...pod, logs };
   });
-  return withHints({ pods, claims: newer.claims });
+  return withHints({ pods, refused: (newer.refused?.length ? newer.refused : older.refused) ?? [], claims: newer.claims });
 }
 
 export interface DiagnosisWatch {

@@ -188,6 +188,32 @@ describe.skipIf(unavailable !== undefined)('diagnose on a real control plane', (
     expect(diagnosis.hints).toEqual([]);
   }, 240_000);
 
+  it('names the ReplicaSet whose pods a namespace enforcing Pod Security "restricted" refuses, with the reason and the hint', async () => {
+    // The real kube-controller-manager tries to create the pod and the real PodSecurity admission refuses it: no pod
+    // exists, only the ReplicaSet's FailedCreate events say why.
+    const namespace = 'refuses';
+    await cluster.kwok.apply([
+      namespaceObject(namespace, { labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } }),
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'app', namespace, labels: { 'app.kubernetes.io/instance': 'app' } },
+        spec: {
+          selector: { matchLabels: { 'app.kubernetes.io/instance': 'app' } },
+          template: { metadata: { labels: { 'app.kubernetes.io/instance': 'app' } }, spec: { containers: [{ name: 'server', image: chartImage }] } },
+        },
+      },
+    ]);
+    const options = { selector: 'app.kubernetes.io/instance=app' };
+    const diagnosis = await diagnosed(kubectlIn(namespace), options, 'the refused pod creation', (d) => (d.refused?.[0]?.events.length ?? 0) > 0);
+    expect(diagnosis.pods).toEqual([]);
+    expect(diagnosis.refused).toEqual([{ owner: expect.stringMatching(/^ReplicaSet app-[a-z0-9]+$/), events: [expect.stringMatching(/^Warning FailedCreate: Error creating: pods "app-[a-z0-9-]+" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/)] }]);
+    expect(diagnosis.hints.map((h) => h.id)).toEqual(['pod-security']);
+    const text = formatDiagnosis(diagnosis).join('\n');
+    expect(text).toMatch(/^ReplicaSet app-[a-z0-9]+: could not create its pods\n  recent events:\n    Warning FailedCreate/);
+    expect(text).toContain("hint: The namespace's Pod Security admission refused the pods");
+  }, 240_000);
+
   it('names the missing Secret a pod waits for', async () => {
     // kwok has no kubelet to refuse a container whose Secret is missing: the pod runs, then its status is
     // written as a kubelet reports CreateContainerConfigError (the API server holds it like any pod status).
@@ -216,6 +242,6 @@ describe.skipIf(unavailable !== undefined)('diagnose on a real control plane', (
   it('finds nothing wrong with a healthy release', async () => {
     const install = await helm(['--namespace', 'healthy', '--create-namespace', '--atomic', '--wait', '--timeout', '120s']);
     expect(install.exitCode, install.stderr).toBe(0);
-    expect(await diagnose(kubectlIn('healthy'), release)).toEqual({ pods: [], claims: [], hints: [] });
+    expect(await diagnose(kubectlIn('healthy'), release)).toEqual({ pods: [], refused: [], claims: [], hints: [] });
   }, 240_000);
 });
