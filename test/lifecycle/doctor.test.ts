@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { createNamespace, helmInstall, majors, noCluster, runAgainst, uniqueNamespace, useLifecycleSuite, kubeconfigWithClosedPort } from './helpers.js';
+import { unreachableDatabaseHost } from '../helpers/kwok/stages.js';
+import {
+  applyInstallerObjects,
+  createNamespace,
+  helmInstall,
+  installArgs,
+  majors,
+  noCluster,
+  objectNames,
+  postgresSettings,
+  runAgainst,
+  setFlags,
+  uniqueNamespace,
+  useLifecycleSuite,
+  kubeconfigWithClosedPort,
+} from './helpers.js';
 
 const suite = useLifecycleSuite({ logs: [{ namespaces: ['crashloop'], current: ['sqlalchemy.exc.OperationalError: unable to open database file'] }] });
 
@@ -76,6 +91,55 @@ describe.skipIf(noCluster !== undefined)('doctor on a real control plane', () =>
       expect(report.release.found).toBe(false);
       expect(report.checks.find((check) => check.id === 'release')).toMatchObject({ status: 'warn', saw: expect.stringContaining(`no release mlflow in namespace ${namespace}`) });
       expect(report.checks.filter((check) => check.id.startsWith('pod/'))).toEqual([]);
+    }, 300_000);
+
+    it.concurrent('a failed upgrade that helm rolled back: the history check warns with the failed revision and the rollback', async () => {
+      const cluster = await suite.shared(major);
+      // Every Job's pod fails in this namespace: the database backend's pre-upgrade migration hook fails.
+      await applyInstallerObjects(cluster, 'not-the-point-here', { namespace: 'jobfails' });
+      await helmInstall(cluster, { namespace: 'jobfails' });
+      const failed = await cluster.exec('helm', installArgs(major, 'mlflow', 'jobfails', [...setFlags(postgresSettings()), '--set', 'database.migrate.backoffLimit=0']));
+      expect(failed.exitCode, 'the migration hook fails and helm rolls back').toBe(1);
+      const result = await runAgainst(cluster, ['doctor', '-n', 'jobfails', '--json']);
+      const report = JSON.parse(result.stdout) as DoctorJson;
+      expect(report.checks.find((check) => check.id === 'release')).toMatchObject({ status: 'pass', saw: expect.stringMatching(/^revision 3 deployed/) });
+      expect(report.checks.find((check) => check.id === 'history')).toMatchObject({
+        status: 'warn',
+        saw: expect.stringMatching(/^revision 2 failed \([^\n\t]*mlflow-migrate[^\n\t]*\); revision 3 is a rollback to revision 1, so the release runs that revision's values$/),
+        fix: expect.stringContaining('helm history mlflow --namespace jobfails'),
+      });
+      expect(result.code, 'a warning is no failure').toBe(0);
+    }, 300_000);
+
+    it.concurrent('the database reached from inside the cluster: an unreachable host fails naming it; the check pod is removed afterwards', async () => {
+      const cluster = await suite.shared(major);
+      const namespace = uniqueNamespace('doctor-db');
+      await createNamespace(cluster, namespace);
+      await applyInstallerObjects(cluster, 'not-the-point-here', { namespace });
+      const settings = postgresSettings().map((setting) => (setting.startsWith('mlflowBackend.connections.host=') ? `mlflowBackend.connections.host=${unreachableDatabaseHost}` : setting));
+      await helmInstall(cluster, { namespace, wait: false, extra: [...setFlags(settings), '--set', 'database.migrate.enabled=false'] });
+      const result = await runAgainst(cluster, ['doctor', '-n', namespace, '--json']);
+      expect(result.code, result.stdout).toBe(1);
+      const report = JSON.parse(result.stdout) as DoctorJson;
+      expect(report.checks.find((check) => check.id === 'database')).toMatchObject({ status: 'fail', saw: expect.stringContaining(`${unreachableDatabaseHost}:5432`) });
+      const left = (await objectNames(cluster, 'Pod', namespace)).filter((name) => name.includes('check'));
+      expect(left, 'doctor removes its check pod').toEqual([]);
+    }, 300_000);
+
+    it.concurrent('a namespace admin: what it may not read cluster-wide is a warning saying so, never a failure; exit 0', async () => {
+      const cluster = await suite.shared(major);
+      const namespace = uniqueNamespace('doctor-admin');
+      const kubeconfig = await cluster.serviceAccountKubeconfig(namespace, 'alice');
+      await cluster.bindInNamespace(namespace, 'admin', { name: 'alice', namespace });
+      const install = await runAgainst(cluster, ['--yes', '--preset', 'local', '--namespace', namespace]);
+      expect(install.code, install.stderr).toBe(0);
+      const result = await runAgainst(cluster, ['doctor', '-n', namespace, '--json'], { KUBECONFIG: kubeconfig });
+      const report = JSON.parse(result.stdout) as DoctorJson;
+      expect(report.checks.filter((check) => check.status === 'fail'), result.stdout).toEqual([]);
+      expect(result.code).toBe(0);
+      expect(report.checks.find((check) => check.id === 'release')?.status).toBe('pass');
+      const unseen = report.checks.filter((check) => check.status === 'warn' && /not allowed to list storageclasses/.test(check.saw));
+      expect(unseen.length, JSON.stringify(report.checks)).toBeGreaterThan(0);
     }, 300_000);
 
     it.concurrent('an unreachable cluster: one JSON document from doctor and from status, exit 1', async () => {

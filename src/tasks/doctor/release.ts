@@ -9,6 +9,11 @@ import { unread, type DoctorReads } from './reads.js';
 
 const quote = ([file, ...args]: readonly string[]): string => shellLine(file ?? '', args);
 
+/** helm's description on one line: helm 3 lists the errors of a failed hook on lines of their own, with tabs. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 function rerun(target: LifecycleTarget): string {
   return `\`${quote(installCommand(target))}\``;
 }
@@ -17,7 +22,7 @@ function rerun(target: LifecycleTarget): string {
 export function releaseState(release: HelmRelease, target: LifecycleTarget, helmBinary: string): Finding {
   const state = release.info.status;
   const title = 'release';
-  const why = release.info.description ? `: ${release.info.description}` : '';
+  const why = release.info.description ? `: ${oneLine(release.info.description)}` : '';
   if (state === 'deployed') {
     const when = release.info.last_deployed ? ` ${formatTime(release.info.last_deployed)}` : '';
     return finding('release', 'release', title, 'pass', `revision ${release.version} deployed${when}`);
@@ -48,7 +53,7 @@ export function releaseHistory(release: HelmRelease, history: readonly HelmRevis
   if (failed.length === 0 && rollback === null) return finding('release', 'history', title, 'pass', `${shown}, none failed or rolled back`);
   const last = failed.at(-1);
   const said = [
-    ...(last ? [`revision ${last.revision} failed${last.description ? ` (${last.description})` : ''}`] : []),
+    ...(last ? [`revision ${last.revision} failed${last.description ? ` (${oneLine(last.description)})` : ''}`] : []),
     ...(failed.length > 1 ? [`${failed.length - 1} earlier failed revision${failed.length > 2 ? 's' : ''} (${failed.slice(0, -1).map((revision) => revision.revision).join(', ')})`] : []),
     ...(rollback ? [`revision ${release.version} is a rollback to revision ${rollback[1]}, so the release runs that revision's values`] : []),
   ];
