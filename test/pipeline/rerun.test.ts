@@ -16,10 +16,12 @@ const serverSelector = 'app.kubernetes.io/instance=mlflow,app.kubernetes.io/comp
  */
 async function recordedState(cluster: TestCluster) {
   const secret = await cluster.object('Secret', 'mlflow', 'mlflow-mlflow-db');
+  const login = await cluster.object('Secret', 'mlflow', 'mlflow-mlflow-auth');
   const deployment = (await cluster.object('Deployment', 'mlflow', 'mlflow')) as (KubeObject & { metadata: { generation?: number }; spec?: unknown }) | undefined;
   const pods = await podsOf(cluster, 'mlflow', serverSelector);
   return {
     secret: { uid: secret?.metadata.uid, data: secret?.['data'] },
+    login: { uid: login?.metadata.uid, data: login?.['data'] },
     pods: pods.map((pod) => ({ name: pod.metadata.name, uid: pod.metadata.uid, restarts: pod.status?.containerStatuses?.map((status) => status.restartCount) })).sort((a, b) => a.name.localeCompare(b.name)),
     deployment: { uid: deployment?.metadata.uid, generation: deployment?.metadata.generation, spec: deployment?.spec },
     saved: (await cluster.object('ConfigMap', 'mlflow', 'mlflow-mlflow-install'))?.['data'],
@@ -35,12 +37,20 @@ describe.skipIf(noCluster !== undefined)('a rerun with the same answers', () => 
   describe.concurrent.each(majors)('helm %i', (major) => {
     let cluster: TestCluster;
     const password = uniquePassword('rerun');
-    const env = { MLFLOW_DB_PASSWORD: password };
+    const admin = uniquePassword('admin');
+    // A rerun given another admin password keeps the first: MLflow created the admin with it, and a Secret saying
+    // otherwise would lie (the password changes through MLflow's API, not through the installer).
+    const otherAdmin = uniquePassword('other-admin');
+    const env = { MLFLOW_DB_PASSWORD: password, MLFLOW_ADMIN_PASSWORD: otherAdmin };
 
     beforeAll(async () => {
       cluster = await clusters.create({ helmMajor: major });
-      const first = await install(cluster, args, { env });
+      const first = await install(cluster, args, { env: { ...env, MLFLOW_ADMIN_PASSWORD: admin } });
       expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('Created the Secret mlflow-mlflow-auth of the login (from stdin)');
+      const login = await cluster.object('Secret', 'mlflow', 'mlflow-mlflow-auth');
+      expect(Buffer.from(String((login?.['data'] as Record<string, string>)['admin-password']), 'base64').toString()).toBe(admin);
+      await expectNoLeak(admin, cluster, first);
       expect(await cluster.release('mlflow', 'mlflow')).toMatchObject({ revision: 1, status: 'deployed' });
     }, 240_000);
 
@@ -62,7 +72,12 @@ describe.skipIf(noCluster !== undefined)('a rerun with the same answers', () => 
       expect(second).toMatchObject({ revision: 2, status: 'deployed' });
       expect(second?.values).toEqual(firstRevision?.values);
       expect(await recordedState(cluster)).toEqual(before);
-      // The namespace exists: not created again (`kubectl create -f -` with the Namespace on stdin); one helm upgrade.
+      await expectNoLeak(admin, cluster, rerun);
+      await expectNoLeak(otherAdmin, cluster, rerun);
+      // The namespace exists: not created again (`kubectl create -f -`, the Namespace on stdin); the login Secret's
+      // create is refused as AlreadyExists, so it is kept; one helm upgrade.
+      expect(rerun.stdout).not.toContain('Created the namespace');
+      expect(rerun.stdout).toContain('Kept the Secret mlflow-mlflow-auth as it is (the admin password and the Flask key are unchanged)');
       const commands = cluster.calls().map((call) => `${call.tool} ${call.argv.join(' ')}`);
       expect(commands.filter((command) => command === 'kubectl create -f -')).toEqual([]);
       expect(commands.filter((command) => command.startsWith('helm upgrade'))).toHaveLength(1);
