@@ -97,8 +97,8 @@ async function clusterTexts(cluster: TestCluster, namespace: string): Promise<{ 
  * No form of the password (as is, base64, URL-encoded, JSON-escaped) in the output, in the argv or environment of
  * any helm or kubectl call, in any file of the run's folder, or in any object of the cluster but its Secret.
  */
-export async function expectNoLeak(password: string, cluster: TestCluster, run: Install, namespace = 'mlflow'): Promise<void> {
-  const forms = secretForms(password);
+export async function expectNoLeak(passwords: string | readonly string[], cluster: TestCluster, run: Install, namespace = 'mlflow'): Promise<void> {
+  const forms = (typeof passwords === 'string' ? [passwords] : passwords).flatMap((password) => secretForms(password));
   const places: { where: string; text: string }[] = [
     { where: 'stdout', text: run.stdout },
     { where: 'stderr', text: run.stderr },

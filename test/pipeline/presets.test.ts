@@ -45,8 +45,10 @@ describe.skipIf(noCluster !== undefined)('every preset on a real control plane, 
     it.concurrent.each(Object.entries(presetMinimums))('--preset %s ends with a Running release and the next steps; the password is in its Secret only', async (preset, sets) => {
       const namespace = preset;
       const password = uniquePassword(preset);
+      // The local preset's admin password is generated; the others are given.
+      const givenAdmin = preset === 'local' ? undefined : `${password}-admin`;
       const run = await install(cluster, ['--yes', '--timeout', '120s', '--namespace', namespace, '--preset', preset, ...sets.flatMap((set) => ['--set', set])], {
-        env: { MLFLOW_DB_PASSWORD: password, MLFLOW_DB_MASTER_PASSWORD: `${password}-master` },
+        env: { MLFLOW_DB_PASSWORD: password, MLFLOW_DB_MASTER_PASSWORD: `${password}-master`, ...(givenAdmin === undefined ? {} : { MLFLOW_ADMIN_PASSWORD: givenAdmin }) },
       });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain('✔ Preflight checks');
@@ -68,8 +70,17 @@ describe.skipIf(noCluster !== undefined)('every preset on a real control plane, 
       expect(saved?.data?.['cluster-uid']).toBe((await cluster.object('Namespace', undefined, 'kube-system'))?.metadata.uid);
       expect(parse(saved?.data?.['answers.yaml'] ?? '')).toMatchObject({ release: 'mlflow', namespace });
       if (usesSecretsStore.has(preset)) expect(run.stdout).not.toContain('Installed the Secrets Store CSI driver');
-      await expectNoLeak(password, cluster, run, namespace);
-      await expectNoLeak(`${password}-master`, cluster, run, namespace);
+
+      // The login: the admin password (given or generated) and the Flask key are in their Secret only.
+      expect(run.stdout).toContain('export MLFLOW_TRACKING_USERNAME=admin');
+      const login = (await cluster.object('Secret', namespace, 'mlflow-mlflow-auth'))?.['data'] as Record<string, string> | undefined;
+      const adminPassword = Buffer.from(login?.['admin-password'] ?? '', 'base64').toString();
+      const flaskKey = Buffer.from(login?.['flask-secret-key'] ?? '', 'base64').toString();
+      if (givenAdmin === undefined) expect(adminPassword).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      else expect(adminPassword).toBe(givenAdmin);
+      expect(flaskKey.length).toBeGreaterThanOrEqual(32);
+      // One read of the cluster for every secret of the run: the database's, the master's, the admin's, the Flask key.
+      await expectNoLeak([password, `${password}-master`, adminPassword, flaskKey], cluster, run, namespace);
     }, 240_000);
   });
 });
