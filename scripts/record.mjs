@@ -3,6 +3,7 @@
 // as scripts/dev-cluster.mjs does), runs the built CLI's wizard with the local preset in a pseudo-terminal, presses
 // enter at every question through to the installed server and its next steps, and writes
 //   docs/recording.svg   the session's final screen (scrollback included), drawn by scripts/record/terminal-svg.mjs
+//   docs/recording-summary.svg   a key frame: the summary and its menu as they were on screen, before the answer
 //   docs/recording.json  the questions it showed: test/newcomer/recording.test.ts fails when the wizard asks others.
 // Machine-specific text (the kubeconfig's folder, the API server's port, temp folders) is rewritten to stable text;
 // the run fails, writing nothing, if a password or a path of this machine is still in the output.
@@ -77,6 +78,8 @@ async function drive(env, cwd) {
   let exit;
   const exited = new Promise((resolve) => child.onExit((outcome) => resolve((exit = outcome))));
   const questions = [];
+  /** The screen as each question was drawn, before its answer. */
+  const frames = [];
   const answered = new Set();
   const deadline = Date.now() + installWaitMs;
   let lastChange = Date.now();
@@ -90,6 +93,7 @@ async function drive(env, cwd) {
       await new Promise((resolve) => setTimeout(resolve, 300));
       await pending;
       questions.push(screenText(terminal)[row].slice(2).trim());
+      frames.push(rowsOf(terminal, { visible: true }));
       answered.add(row);
       child.write('\r');
       lastChange = Date.now();
@@ -104,7 +108,7 @@ async function drive(env, cwd) {
   }
   await pending;
   if (exit.exitCode !== 0) fail(`the run exited ${exit.exitCode}; the screen:\n${screenText(terminal).join('\n')}`);
-  return { terminal, raw, questions };
+  return { terminal, raw, questions, frames };
 }
 
 /** Every value of the release's Secrets (the generated admin password, the Flask key): none may be in the output. */
@@ -127,7 +131,7 @@ try {
   const kubeconfig = demoKubeconfig(cluster);
   const server = /server: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))?.[1];
   console.log(`record: running \`${shownCommand}\` on a fresh cluster (Kubernetes ${plane.versions.kubernetes}, kwok nodes)...`);
-  const { terminal, raw, questions } = await drive(runEnvironment(cluster, kubeconfig), cwd);
+  const { terminal, raw, questions, frames } = await drive(runEnvironment(cluster, kubeconfig), cwd);
   const secrets = await secretValues(cluster, 'mlflow');
   if (secrets.some((secret) => raw.includes(secret))) fail('a Secret value of the release is in the output: nothing written');
 
@@ -137,18 +141,26 @@ try {
     [cwd, '~/mlflow'],
     [homedir(), '~'],
   ].filter(([from]) => from !== undefined && from !== '');
-  const rows = mapText(rowsOf(terminal), (text) => replacements.reduce((acc, [from, to]) => acc.split(from).join(to), text));
-  const text = plainText(rows);
+  const redact = (rows) => mapText(rows, (text) => replacements.reduce((acc, [from, to]) => acc.split(from).join(to), text));
+  const rows = redact(rowsOf(terminal));
+  // The key frame: the summary and its menu, "Install now" naming the cluster, as the person saw them.
+  const summaryFrame = redact(frames.at(-1) ?? []);
+  const summaryStart = summaryFrame.findIndex((runs) => plainText([runs]) === 'Summary');
+  const menu = summaryFrame.slice(Math.max(0, summaryStart));
+  const text = plainText([...rows, ...menu]);
   const leftovers = [...replacements.map(([from]) => from), tmpdir(), 'mlflow-kwok-', 'mlflow-record-'].filter((path) => text.includes(path));
   if (leftovers.length > 0) fail(`machine-specific text left after redaction (${leftovers.join(', ')}): nothing written`);
+  if (!plainText(menu).includes('Install now into context')) fail(`the last question was not the summary's menu; the screen:\n${plainText(menu)}`);
 
   mkdirSync(join(root, 'docs'), { recursive: true });
   const description = `A recorded run of ${shownCommand}: every question answered with enter, then the preflight, the install and the next steps.`;
   writeFileSync(join(root, 'docs', 'recording.svg'), terminalSvg(rows, { columns, title: shownCommand, description }));
+  const menuDescription = `The summary of ${shownCommand} and its menu: "Install now" names the kube context and namespace, the one confirmation of the install.`;
+  writeFileSync(join(root, 'docs', 'recording-summary.svg'), terminalSvg(menu, { columns, title: `${shownCommand}: the summary`, description: menuDescription }));
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   const record = { command: shownCommand, version, kubernetes: plane.versions.kubernetes, rerecord: 'npm run record', questions };
   writeFileSync(join(root, 'docs', 'recording.json'), `${JSON.stringify(record, null, 2)}\n`);
-  console.log(`record: wrote docs/recording.svg (${rows.length} lines) and docs/recording.json (${questions.length} questions)`);
+  console.log(`record: wrote docs/recording.svg (${rows.length} lines), docs/recording-summary.svg and docs/recording.json (${questions.length} questions)`);
 } finally {
   rmSync(cwd, { recursive: true, force: true });
   await cluster.delete();

@@ -30,12 +30,17 @@ function foregroundOf(cell) {
   return undefined;
 }
 
-/** Each row of the buffer (scrollback included) as runs of { text, style }; trailing blank rows dropped. */
-export function rowsOf(terminal) {
+/**
+ * Each row of the buffer as runs of { text, style }: the whole of it (scrollback included), or with `visible` the
+ * screen as it is now; blank rows at the start of the screen and at the end dropped.
+ */
+export function rowsOf(terminal, { visible = false } = {}) {
   const buffer = terminal.buffer.active;
   const rows = [];
   const cell = buffer.getNullCell();
-  for (let y = 0; y < buffer.length; y += 1) {
+  const first = visible ? buffer.viewportY : 0;
+  const end = visible ? Math.min(buffer.length, buffer.viewportY + terminal.rows) : buffer.length;
+  for (let y = first; y < end; y += 1) {
     const line = buffer.getLine(y);
     const runs = [];
     if (line !== undefined) {
@@ -56,6 +61,7 @@ export function rowsOf(terminal) {
     rows.push(runs.map(({ style, text }) => ({ style, text })));
   }
   while (rows.length > 0 && rows.at(-1).length === 0) rows.pop();
+  while (visible && rows.length > 0 && rows[0].length === 0) rows.shift();
   return rows;
 }
 

@@ -16,6 +16,12 @@ interface Recording {
 
 const recording = JSON.parse(readFileSync(join(repoRoot, 'docs', 'recording.json'), 'utf8')) as Recording;
 const svg = readFileSync(join(repoRoot, 'docs', 'recording.svg'), 'utf8');
+/** The key frame: the summary and its menu as they were on screen. */
+const summarySvg = readFileSync(join(repoRoot, 'docs', 'recording-summary.svg'), 'utf8');
+
+function textOf(picture: string): string {
+  return [...picture.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((match) => match[1]).join(' ');
+}
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
 
 /** The question line of a prompt's screen, as the terminal shows it before it is answered ("? " stripped). */
@@ -56,24 +62,33 @@ describe('the recording of a run in the README', () => {
   });
 
   it('is a picture of the whole run: the questions answered, the one confirmation, the server running and the next steps', () => {
-    const text = [...svg.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((match) => match[1]).join(' ');
+    const text = textOf(svg);
     for (const question of messagesOf(recording.questions)) expect(text, `the SVG shows "${question}" answered`).toContain(question);
     expect(text).toContain('Install now into context demo, namespace mlflow');
+    expect(text).toContain('API server    https://127.0.0.1:6443');
     expect(text, 'no second confirmation after the preflight').not.toContain('Change the cluster');
     expect(text).toContain('MLflow is running: release mlflow (revision 1) in namespace mlflow.');
     expect(text).toContain('port-forward service/mlflow 5000:5000');
+    const menu = textOf(summarySvg);
+    expect(menu).toContain('Summary');
+    expect(menu).toContain('What now?');
+    expect(menu).toContain('❯ Install now into context demo, namespace mlflow');
   });
 
-  it('holds no machine-specific path, server address or password', () => {
+  it.each([
+    ['recording.svg', svg],
+    ['recording-summary.svg', summarySvg],
+  ])('%s holds no machine-specific path, server address or password', (_name, svg) => {
     expect(svg).not.toMatch(/\/tmp\/|\/home\/|\/root\/|mlflow-kwok-|mlflow-record-/);
-    expect([...svg.matchAll(/https?:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => match[1])).toEqual(expect.arrayContaining(['6443']));
-    expect(new Set([...svg.matchAll(/https?:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => match[1]))).toEqual(new Set(['6443']));
+    const ports = [...svg.matchAll(/https?:\/\/127\.0\.0\.1:(\d+)/g)].map((match) => match[1]);
+    expect(ports.filter((port) => port !== '6443'), "the API server's port is redacted to 6443").toEqual([]);
     expect(svg).not.toMatch(/MLFLOW_TRACKING_PASSWORD=(?!\$\()/);
   });
 
   it('is shown at the top of the README, with how to re-record it', () => {
     const top = readme.slice(0, readme.indexOf('\n## Run the tests\n'));
     expect(top).toContain('](docs/recording.svg)');
+    expect(readme).toContain('](docs/recording-summary.svg)');
     expect(readme).toContain('npm run record');
   });
 });
