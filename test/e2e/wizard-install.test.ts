@@ -15,6 +15,17 @@ async function reply(session: PtySession, question: string, keys: { type?: strin
   session.press('enter');
 }
 
+/** The questions --preset local leaves, up to the summary: enter at each, the namespace typed. */
+async function answerLocalPreset(session: PtySession, namespace: string): Promise<void> {
+  await reply(session, 'Release name (mlflow)');
+  await reply(session, 'Namespace (mlflow)', { type: namespace });
+  await reply(session, 'StorageClass');
+  await reply(session, 'Expose MLflow through an Ingress?');
+  await reply(session, 'Require a login?');
+  await reply(session, 'Admin password for admin (empty: generate one)');
+  await reply(session, 'Expose Prometheus metrics on /metrics?');
+}
+
 /** The task lines (✔ ...) the screen shows more than once: a renderer that redraws in place draws each once. */
 function repeatedTaskLines(screen: string): string[] {
   const lines = screen.split('\n').filter((line) => /^\s*✔ /.test(line));
@@ -28,13 +39,7 @@ describe.skipIf(noCluster !== undefined)('the wizard, then "Install now", on a r
     const cwd = scratchDir();
     const env = { ...cliEnv(), ...cluster.env(), TERM: 'xterm-256color' };
     const first = spawnInPty(process.execPath, [bin, '--preset', 'local'], { cwd, env, cols: 160, rows: 60 });
-    await reply(first, 'Release name (mlflow)');
-    await reply(first, 'Namespace (mlflow)', { type: 'tracking' });
-    await reply(first, 'StorageClass of the volume');
-    await reply(first, 'Expose MLflow through an Ingress?');
-    await reply(first, 'Require a login?');
-    await reply(first, 'Admin password for admin (empty: generate one)');
-    await reply(first, 'Expose Prometheus metrics on /metrics?');
+    await answerLocalPreset(first, 'tracking');
     // The summary's choice names the cluster: it is the install's one confirmation.
     await first.waitFor(`❯ Install now into context ${context}, namespace tracking`);
     await reply(first, 'What now?');
@@ -71,13 +76,7 @@ describe.skipIf(noCluster !== undefined)('the wizard, then "Install now", on a r
     await cluster.bindInNamespace('team-a', 'admin', { name: 'alice', namespace: 'team-a' });
     const env = { ...cliEnv(), ...cluster.env(), KUBECONFIG: kubeconfig, TERM: 'xterm-256color' };
     const session = spawnInPty(process.execPath, [bin, '--preset', 'local'], { cwd: scratchDir(), env, cols: 220, rows: 70 });
-    await reply(session, 'Release name (mlflow)');
-    await reply(session, 'Namespace (mlflow)', { type: 'team-a' });
-    await reply(session, 'StorageClass');
-    await reply(session, 'Expose MLflow through an Ingress?');
-    await reply(session, 'Require a login?');
-    await reply(session, 'Admin password for admin (empty: generate one)');
-    await reply(session, 'Expose Prometheus metrics on /metrics?');
+    await answerLocalPreset(session, 'team-a');
     await session.waitFor('❯ Install now into context alice@team-a, namespace team-a');
     await reply(session, 'What now?');
     const question = 'The preflight warned (storage class';
