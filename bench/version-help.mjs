@@ -3,7 +3,7 @@
 // many interleaved runs of each (after warm-up runs), so a busy machine slows all three alike. Run after `npm run build`:
 //   node bench/version-help.mjs [runs]
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +14,11 @@ const cli = join(root, 'bin', 'mlflow-install.js');
 
 if (!existsSync(join(root, 'dist', 'cli.js'))) {
   console.error('bench/version-help.mjs: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+// A help text older than dist/cli.js (tsc run alone) sends --help through the whole CLI: that would be measured instead.
+if (!existsSync(join(root, 'dist', 'help.txt')) || statSync(join(root, 'dist', 'help.txt')).mtimeMs < statSync(join(root, 'dist', 'cli.js')).mtimeMs) {
+  console.error('bench/version-help.mjs: dist/help.txt is missing or older than dist/cli.js; run `npm run build` first');
   process.exit(2);
 }
 

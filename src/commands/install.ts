@@ -20,6 +20,7 @@ import { ExitCode, UsageError } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
 import { bundledChartDir } from '../plan/chart.js';
 import type { ClusterView } from '../plan/cluster-view.js';
+import type { ConfirmedTarget } from '../tasks/install/confirmation.js';
 import { formatPlan, formatPlanJson } from '../plan/format.js';
 import { buildPlan } from '../plan/plan.js';
 import { renderWithHelm } from '../plan/render.js';
@@ -35,6 +36,8 @@ export interface InstallContext {
   cwd: string;
   /** The live cluster, when a later step could read it; the plan says when it was not consulted. */
   cluster?: ClusterView;
+  /** What the wizard's summary showed next to "Install now" (set once the wizard ran). */
+  confirmed?: ConfirmedTarget;
 }
 
 function defaultContext(): InstallContext {
@@ -69,7 +72,7 @@ async function runWizard(options: GlobalOptions, context: InstallContext, resolv
   const outcome = await askQuestions(options, context, resolved);
   return {
     options: outcome.action === 'plan' ? { ...options, dryRun: true } : options,
-    context: { ...context, env: outcome.env },
+    context: { ...context, env: outcome.env, confirmed: outcome.confirmed },
     resolved: outcome.resolved,
   };
 }
@@ -176,6 +179,7 @@ async function runInstallPipeline(options: GlobalOptions, context: InstallContex
     rerunCommand: rerun,
     sharedReads: readsOfThisRun,
     ...(auth ? { auth } : {}),
+    ...(context.confirmed ? { confirmed: context.confirmed } : {}),
     io: {
       stdout: context.stdout,
       stderr: (text) => process.stderr.write(text),

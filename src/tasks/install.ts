@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { ListrTask } from 'listr2';
 import { adminPasswordEnv, readPasswordCommand, type AuthSecretValues } from '../answers/auth-secret.js';
 import type { ResolvedAnswers } from '../answers/resolve.js';
+import { clusterUidKey } from '../answers/saved.js';
 import { secretNames } from '../answers/secrets.js';
 import type { SecretEnvironment } from '../answers/secrets.js';
 import type { SharedReads } from '../cluster/shared-reads.js';
@@ -22,6 +23,7 @@ import { createPalette, colorsEnabled, type Palette } from '../ui/colors.js';
 import { nextSteps } from '../ui/next-steps.js';
 import { noLoginWarning } from '../answers/auth-secret.js';
 import { checkTasks, fixLines, type Checked } from './install/checks-phase.js';
+import { confirmationQuestion, type ConfirmedTarget } from './install/confirmation.js';
 import { trapInterrupt, type InterruptTrap } from './install/interrupt.js';
 import type { InstallRun } from './install/install-run.js';
 import { Ledger } from './install/ledger.js';
@@ -61,6 +63,8 @@ export interface PipelineInput {
   sharedReads?: SharedReads;
   /** The login's Secret values, when the answers want a login (in memory only). */
   auth?: AuthSecretValues;
+  /** What the wizard's summary showed when the person chose "Install now"; undefined without the wizard. */
+  confirmed?: ConfirmedTarget;
 }
 
 const passwordVariables = ['MLFLOW_DB_PASSWORD', 'MLFLOW_DB_MASTER_PASSWORD', adminPasswordEnv] as const;
@@ -125,7 +129,7 @@ class Pipeline {
     try {
       this.refuseClashingPasswords();
       const checked = await this.check();
-      await this.confirm();
+      await this.confirm(checked);
       const plan = this.plan(checked);
       await this.change(plan);
       this.finish(checked);
@@ -186,15 +190,28 @@ class Pipeline {
     return `${where}, namespace ${answers.namespace}; ${release}`;
   }
 
-  /** In a terminal, without --yes: the cluster is shown and confirmed before anything changes. */
-  private async confirm(): Promise<void> {
+  /**
+   * In a terminal, without --yes: one confirmation before anything changes. After the wizard, whose summary named
+   * the context and namespace next to "Install now", only when the preflight found what that summary did not show.
+   */
+  private async confirm(checked: Checked): Promise<void> {
     const { options, io } = this.input;
+    const { before, answers } = this.run;
     io.stdout(`Target: ${this.target()}\n`);
-    if (!io.interactive || options.yes) return;
+    const message = confirmationQuestion({
+      interactive: io.interactive,
+      yes: options.yes,
+      ...(this.input.confirmed ? { confirmed: this.input.confirmed } : {}),
+      ...(before.context ? { context: before.context } : {}),
+      namespace: answers.namespace,
+      warnings: checked.results.filter((result) => result.status === 'warn').map((result) => result.title),
+      ...(before.savedAnswers?.data[clusterUidKey] ? { savedUid: before.savedAnswers.data[clusterUidKey] } : {}),
+      ...(before.clusterUid ? { clusterUid: before.clusterUid } : {}),
+    });
+    if (message === undefined) return;
     const { inquirerPrompter } = await import('../wizard/prompter.js');
     const prompter = await inquirerPrompter({ color: this.palette.enabled });
-    const where = this.run.before.context ? ` into context ${this.run.before.context}` : '';
-    const go = await prompter.confirm({ message: `Change the cluster now (install${where}, namespace ${this.run.answers.namespace})?`, default: true });
+    const go = await prompter.confirm({ message, default: true });
     if (!go) throw new CancelledError('cancelled, nothing was changed');
   }
 

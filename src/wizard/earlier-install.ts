@@ -41,6 +41,7 @@ export async function checkEarlierInstall(io: WizardIO, state: WizardState, rere
   const match = compareSavedCluster(saved.data[clusterUidKey], clusterUid.state === 'done' ? clusterUid.value : undefined);
   if (match.kind === 'other') {
     io.say(io.palette.warn(`  Careful: ${otherClusterMessage(where, match)}.`));
+    state.toldOtherCluster = true;
     const reuse = await io.prompter.confirm({ message: 'Reuse those answers as the defaults here anyway?', default: false });
     if (!reuse) {
       state.base = reresolve(undefined);

@@ -5,6 +5,7 @@ import { mergeLayers } from '../answers/layers.js';
 import type { Origin } from '../answers/origin.js';
 import type { ResolvedAnswers } from '../answers/resolve.js';
 import type { SecretEnvironment } from '../answers/secrets.js';
+import type { ConfirmedTarget } from '../tasks/install/confirmation.js';
 import { CancelledError } from '../errors.js';
 import { askText, type WizardIO } from './ask.js';
 import { checkEarlierInstall, type Reresolve } from './earlier-install.js';
@@ -21,6 +22,8 @@ export interface WizardOutcome {
   resolved: ResolvedAnswers;
   /** The environment with the typed passwords added: in memory only, never process.env. */
   env: SecretEnvironment;
+  /** What the summary showed next to "Install now": the install asks again only about what it did not show. */
+  confirmed: ConfirmedTarget;
 }
 
 export interface WizardInputs {
@@ -30,6 +33,8 @@ export interface WizardInputs {
   /** The flags of the equivalent command (preset, context, values file, ...). */
   runFlags: RunFlags;
   valuesFile: string;
+  /** The kube context the install will change (from the kubeconfig); undefined when none could be read. */
+  context?: string;
 }
 
 const namespaceIndex = steps.findIndex((step) => step.id === 'namespace');
@@ -84,6 +89,11 @@ function commandFor(state: WizardState, inputs: WizardInputs): string[] {
 
 type MenuChoice = WizardAction | 'change' | 'cancel';
 
+/** "Install now", with where: the summary's confirmation is the install's, so it names the cluster. */
+export function installChoiceName(context: string | undefined, namespace: string): string {
+  return `Install now into ${context === undefined ? 'the current context' : `context ${context}`}, namespace ${namespace}`;
+}
+
 async function changeAnswer(io: WizardIO, state: WizardState): Promise<void> {
   const choices = steps
     .filter((step) => step.relevant(state))
@@ -111,7 +121,7 @@ export async function runQuestions(io: WizardIO, inputs: WizardInputs): Promise<
     const choice = await io.prompter.select<MenuChoice>({
       message: 'What now?',
       choices: [
-        { value: 'install', name: 'Install now' },
+        { value: 'install', name: installChoiceName(inputs.context, answers.namespace) },
         { value: 'plan', name: 'Write values and plan only', description: 'Writes the values file and prints the plan; changes nothing in the cluster.' },
         { value: 'change', name: 'Change an answer' },
         { value: 'cancel', name: 'Cancel' },
@@ -122,6 +132,7 @@ export async function runQuestions(io: WizardIO, inputs: WizardInputs): Promise<
       await changeAnswer(io, state);
       continue;
     }
-    return { action: choice, resolved: finalResolved(state), env: { ...inputs.env, ...state.passwords } };
+    const confirmed: ConfirmedTarget = { ...(inputs.context ? { context: inputs.context } : {}), namespace: answers.namespace, toldOtherCluster: state.toldOtherCluster === true };
+    return { action: choice, resolved: finalResolved(state), env: { ...inputs.env, ...state.passwords }, confirmed };
   }
 }

@@ -106,6 +106,7 @@ export async function runWizard(options: GlobalOptions, context: WizardContext, 
           ...(options.chart ? { chart: options.chart } : {}),
         },
         valuesFile: options.valuesFile,
+        ...(identity.found ? { context: identity.context } : {}),
       },
     );
   } finally {

@@ -22,6 +22,8 @@ export interface WizardState {
   env: SecretEnvironment;
   /** Where the chosen IngressClass's controller runs, when the cluster said (the NetworkPolicy's default). */
   ingressNamespace?: string;
+  /** The person was told the saved answers belong to another cluster (the install need not say it again). */
+  toldOtherCluster?: boolean;
 }
 
 export function newState(base: ResolvedAnswers, env: SecretEnvironment): WizardState {

@@ -17,15 +17,23 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** dist/ is newer than src/, and the help text bin/ answers `--help` from was written after it (scripts/build-help.mjs). */
 function isBuilt(): boolean {
   try {
-    return statSync(join(repoRoot, 'dist', 'cli.js')).mtimeMs >= newestMtime(join(repoRoot, 'src'));
+    const built = statSync(join(repoRoot, 'dist', 'cli.js')).mtimeMs;
+    return built >= newestMtime(join(repoRoot, 'src')) && statSync(join(repoRoot, 'dist', 'help.txt')).mtimeMs >= built;
   } catch {
     return false;
   }
 }
 
-/** `npm run build` when dist/ is older than src/; test files running side by side build once, under a lock. */
+/** What `npm run build` runs: tsc, then the help text from the built CLI. */
+function build(): void {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(repoRoot, 'scripts', 'build-help.mjs')], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+/** `npm run build` when dist/ (or its help text) is older than src/; test files running side by side build once, under a lock. */
 export async function ensureBuilt(): Promise<void> {
   const lock = join(repoRoot, '.cache', 'build.lock');
   mkdirSync(join(repoRoot, '.cache'), { recursive: true });
@@ -38,7 +46,7 @@ export async function ensureBuilt(): Promise<void> {
       continue;
     }
     try {
-      if (!isBuilt()) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+      if (!isBuilt()) build();
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }

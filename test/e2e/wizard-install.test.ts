@@ -15,6 +15,23 @@ async function reply(session: PtySession, question: string, keys: { type?: strin
   session.press('enter');
 }
 
+/** The questions --preset local leaves, up to the summary: enter at each, the namespace typed. */
+async function answerLocalPreset(session: PtySession, namespace: string): Promise<void> {
+  await reply(session, 'Release name (mlflow)');
+  await reply(session, 'Namespace (mlflow)', { type: namespace });
+  await reply(session, 'StorageClass');
+  await reply(session, 'Expose MLflow through an Ingress?');
+  await reply(session, 'Require a login?');
+  await reply(session, 'Admin password for admin (empty: generate one)');
+  await reply(session, 'Expose Prometheus metrics on /metrics?');
+}
+
+/** The task lines (✔ ...) the screen shows more than once: a renderer that redraws in place draws each once. */
+function repeatedTaskLines(screen: string): string[] {
+  const lines = screen.split('\n').filter((line) => /^\s*✔ /.test(line));
+  return [...new Set(lines.filter((line, index) => lines.indexOf(line) !== index))];
+}
+
 describe.skipIf(noCluster !== undefined)('the wizard, then "Install now", on a real control plane (helm 3)', () => {
   it('--preset local by enter throughout: installed, the answers saved with the cluster identity, and a rerun offers them', async () => {
     const cluster = await suite.shared(3);
@@ -22,18 +39,19 @@ describe.skipIf(noCluster !== undefined)('the wizard, then "Install now", on a r
     const cwd = scratchDir();
     const env = { ...cliEnv(), ...cluster.env(), TERM: 'xterm-256color' };
     const first = spawnInPty(process.execPath, [bin, '--preset', 'local'], { cwd, env, cols: 160, rows: 60 });
-    await reply(first, 'Release name (mlflow)');
-    await reply(first, 'Namespace (mlflow)', { type: 'tracking' });
-    await reply(first, 'StorageClass of the volume');
-    await reply(first, 'Expose MLflow through an Ingress?');
-    await reply(first, 'Expose Prometheus metrics on /metrics?');
+    await answerLocalPreset(first, 'tracking');
+    // The summary's choice names the cluster: it is the install's one confirmation.
+    await first.waitFor(`❯ Install now into context ${context}, namespace tracking`);
     await reply(first, 'What now?');
-    // The install's own preflight names the target and asks before anything changes.
-    await reply(first, `Change the cluster now (install into context ${context}, namespace tracking)?`, {}, 120_000);
     await first.waitFor('MLflow is running: release mlflow (revision 1) in namespace tracking.', 180_000);
     const exit = await first.exited;
     expect(exit.exitCode, first.screen()).toBe(0);
-    expect(first.screen()).toContain('✔ The chart test passed: the server answers on /health');
+    const screen = first.screen();
+    expect(screen).toContain(`Target: context ${context}`);
+    expect(screen, 'the preflight found nothing new: no second question').not.toContain('Change the cluster');
+    expect(screen).toContain('✔ The chart test passed: the server answers on /health');
+    expect(screen.split('\n').filter((line) => line.includes('Created the namespace tracking')), 'the namespace step is drawn once').toHaveLength(1);
+    expect(repeatedTaskLines(screen)).toEqual([]);
     expect(await cluster.release('tracking', 'mlflow')).toMatchObject({ revision: 1, status: 'deployed' });
     const servers = (await cluster.objects('Pod', 'tracking')).filter((pod) => pod.metadata.labels?.['app.kubernetes.io/component'] === 'tracking-server');
     expect(servers.map((pod) => (pod as { status?: { phase?: string } }).status?.phase)).toEqual(['Running']);
@@ -50,5 +68,28 @@ describe.skipIf(noCluster !== undefined)('the wizard, then "Install now", on a r
     rerun.press('ctrlC');
     expect((await rerun.exited).exitCode).toBe(130);
     expect(await cluster.release('tracking', 'mlflow')).toMatchObject({ revision: 1, status: 'deployed' });
+  }, 300_000);
+
+  it('a preflight warning the summary did not show (a namespace admin cannot list StorageClasses): asked once more, naming it', async () => {
+    const cluster = await suite.shared(3);
+    const kubeconfig = await cluster.serviceAccountKubeconfig('team-a', 'alice');
+    await cluster.bindInNamespace('team-a', 'admin', { name: 'alice', namespace: 'team-a' });
+    const env = { ...cliEnv(), ...cluster.env(), KUBECONFIG: kubeconfig, TERM: 'xterm-256color' };
+    const session = spawnInPty(process.execPath, [bin, '--preset', 'local'], { cwd: scratchDir(), env, cols: 220, rows: 70 });
+    await answerLocalPreset(session, 'team-a');
+    await session.waitFor('❯ Install now into context alice@team-a, namespace team-a');
+    await reply(session, 'What now?');
+    const question = 'The preflight warned (storage class';
+    await session.waitFor(question, 120_000);
+    expect(session.screen()).toContain('could not see the StorageClasses: not allowed to list storageclasses.storage.k8s.io (cluster-wide)');
+    expect(session.screen()).toMatch(/\? The preflight warned \([^)]*storage class[^)]*: see above\)\. Change the cluster anyway \(install into context alice@team-a, namespace team-a\)\?/);
+    expect(await cluster.release('team-a', 'mlflow'), 'nothing is installed before the answer').toBeUndefined();
+    session.press('enter');
+    await session.waitFor('MLflow is running: release mlflow (revision 1) in namespace team-a.', 180_000);
+    expect((await session.exited).exitCode, session.screen()).toBe(0);
+    const screen = session.screen();
+    expect(screen.split('Change the cluster').length - 1, 'one question after the summary, not two').toBe(1);
+    expect(repeatedTaskLines(screen)).toEqual([]);
+    expect(await cluster.release('team-a', 'mlflow')).toMatchObject({ revision: 1, status: 'deployed' });
   }, 300_000);
 });

@@ -60,6 +60,8 @@ describe.skipIf(noCluster !== undefined)('the wizard in a real terminal, against
     await session.waitFor('No release mlflow in namespace mlflow yet: this is a new install.');
     await reply(session, 'StorageClass of the volume');
     await reply(session, 'Expose MLflow through an Ingress?');
+    await reply(session, 'Require a login?');
+    await reply(session, 'Admin password for admin (empty: generate one)');
     await reply(session, 'Expose Prometheus metrics on /metrics?');
     await session.waitFor('Summary');
     await reply(session, 'What now?', { down: 1 });
@@ -93,6 +95,8 @@ describe.skipIf(noCluster !== undefined)('the wizard in a real terminal, against
     await reply(session, 'Volume size');
     await reply(session, 'StorageClass of the volume');
     await reply(session, 'Expose MLflow through an Ingress?');
+    await reply(session, 'Require a login?');
+    await reply(session, 'Admin password for admin (empty: generate one)');
     await reply(session, 'Expose Prometheus metrics on /metrics?');
     await session.waitFor(/Database password +\*\*\*\* \(into Secret mlflow-mlflow-db\)/);
     await reply(session, 'What now?', { down: 1 });
@@ -120,6 +124,9 @@ describe.skipIf(noCluster !== undefined)('the wizard in a real terminal, against
     await reply(session, 'Cloud identity (eks.amazonaws.com/role-arn)', { type: 'arn:aws:iam::123456789012:role/mlflow' });
     await reply(session, 'Ingress host', { type: 'mlflow.example.com' });
     await reply(session, 'Serve the Ingress over HTTPS?');
+    await reply(session, 'Require a login?');
+    await reply(session, 'Admin password for admin (empty: generate one)');
+    await reply(session, 'Namespace of the ingress controller');
     await reply(session, 'Password reference in the store', { type: 'mlflow/db#password' });
     await reply(session, 'Master password reference in the store', { type: 'rds!cluster-1#password' });
     await reply(session, 'Expose Prometheus metrics on /metrics?');
@@ -192,6 +199,8 @@ describe.skipIf(noCluster !== undefined)('the first frame drawn by bin/ before t
     await reply(session, 'StorageClass of the volume');
     await reply(session, 'Where artifacts are kept');
     await reply(session, 'Expose MLflow through an Ingress?');
+    await reply(session, 'Require a login?');
+    await reply(session, 'Admin password for admin (empty: generate one)');
     await reply(session, 'Expose Prometheus metrics on /metrics?');
     await reply(session, 'What now?', { down: 1 });
     expect(await exitCode(session), session.screen()).toBe(0);

@@ -29,7 +29,7 @@ describe('the questions: file backend (the local default)', () => {
   });
 
   it('asks again, with the schema message, when a typed value is refused', async () => {
-    const { terminal, outcome } = startWizard();
+    const { terminal, outcome } = startWizard({ context: 'kind-dev' });
     const release = await terminal.next();
     release.type('My_Release');
     release.press('enter');
@@ -54,10 +54,12 @@ describe('the questions: file backend (the local default)', () => {
     await answer(terminal, 'Require a login? (Y/n)', enter);
     await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Prometheus', enter);
-    await answer(terminal, 'What now?', enter);
+    // The summary's choice is the install's one confirmation: it names where the install goes.
+    await answer(terminal, '❯ Install now into context kind-dev, namespace ml', enter);
     const result = await outcome;
     expect(result.action).toBe('install');
     expect(result.resolved.answers).toMatchObject({ release: 'tracking', namespace: 'ml', backend: { volume: { size: '20Gi' } } });
+    expect(result.confirmed).toEqual({ context: 'kind-dev', namespace: 'ml', toldOtherCluster: false });
   });
 
   it('falls back to free text, and says why, when the cluster cannot be read', async () => {
@@ -361,8 +363,9 @@ describe('the questions: presets, flags and the earlier run', () => {
       await answer(terminal, 'Require a login? (Y/n)', enter);
       await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
       await answer(terminal, 'Prometheus', enter);
-      await answer(terminal, 'What now?', { down: 1 });
+      await answer(terminal, '❯ Install now into the current context, namespace mlflow', enter);
       expect((await outcome).resolved.answers.backend.volume.size).toBe(reuse ? '30Gi' : '10Gi');
+      expect((await outcome).confirmed, 'the install need not warn of the other cluster again').toEqual({ namespace: 'mlflow', toldOtherCluster: true });
     }
   });
 

@@ -120,7 +120,7 @@ export interface WizardSession {
 }
 
 /** Starts the questions on scripted prompts and a fake cluster. */
-export function startWizard(options: { inputs?: AnswerInputs; env?: Record<string, string>; cluster?: FakeCluster; lookups?: ClusterLookups } = {}): WizardSession {
+export function startWizard(options: { inputs?: AnswerInputs; env?: Record<string, string>; cluster?: FakeCluster; lookups?: ClusterLookups; context?: string } = {}): WizardSession {
   const terminal = new ScriptedTerminal();
   const said: string[] = [];
   const inputs = options.inputs ?? {};
@@ -137,6 +137,7 @@ export function startWizard(options: { inputs?: AnswerInputs; env?: Record<strin
     reresolve: (saved) => resolveAnswers({ ...inputs, ...(saved ? { savedAnswers: saved } : {}) }),
     runFlags: { ...(inputs.preset ? { preset: inputs.preset } : {}), valuesFile: './mlflow-values.yaml' },
     valuesFile: './mlflow-values.yaml',
+    ...(options.context ? { context: options.context } : {}),
   });
   // A rejection is the test's to assert; do not let it count as unhandled meanwhile.
   outcome.catch(() => undefined);
