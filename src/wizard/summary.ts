@@ -14,7 +14,18 @@ export const hidden = '****';
 
 const passwordSecretKeys = ['backend.db.existingSecret', 'backend.createDatabase.masterSecret'];
 
-const labels = new Map<string, string>(steps.flatMap((step) => step.keys.map((key) => [key, step.label] as const)));
+/** Answers the wizard takes a default for without asking, named in words rather than by their key. */
+const unaskedLabels: [string, string][] = [
+  ['auth.adminUser', 'Admin user'],
+  ['auth.defaultPermission', 'Permission of other users'],
+  ['networkPolicy.enabled', 'NetworkPolicy'],
+  ['networkPolicy.prometheusNamespace', "Prometheus's namespace"],
+  ['networkPolicy.extraNamespaces', 'More namespaces admitted'],
+  ['networkPolicy.allowedCidrs', 'Address ranges admitted'],
+  ['networkPolicy.restrictEgress', 'Egress limited to DNS, DB, 443'],
+];
+
+const labels = new Map<string, string>([...unaskedLabels, ...steps.flatMap((step) => step.keys.map((key) => [key, step.label] as const))]);
 
 function shown(key: string, value: unknown, answers: Answers): string {
   if (isPasswordLikeKey(key) && value !== '') return hidden;
