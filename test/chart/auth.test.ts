@@ -34,6 +34,7 @@ describe.each(helmMajors.map((major) => toolSet(major)))('the login with helm $m
     expect(argOf(server, 'app-name')).toBe('basic-auth');
     expect(envOf(server)).toMatchObject({
       MLFLOW_AUTH_CONFIG_PATH: '/tmp/basic_auth.ini',
+      MLFLOW_AUTH_CACHE_TTL_SECONDS: '30',
       MLFLOW_AUTH_ADMIN_USER: 'root-user',
       MLFLOW_AUTH_DEFAULT_PERMISSION: 'NO_PERMISSIONS',
       MLFLOW_AUTH_DATABASE_URI: 'sqlite:////mlflow/basic_auth.db',
@@ -104,6 +105,8 @@ const badAuthValues: { name: string; values: Record<string, unknown>; message: R
   { name: 'an admin name with a colon (it cannot travel in a Basic header)', values: { auth: { adminUser: 'ad:min' } }, message: /auth[./]adminUser/ },
   { name: 'an empty admin name', values: { auth: { adminUser: '' } }, message: /auth[./]adminUser/ },
   { name: 'a Secret name that is no Kubernetes name', values: { auth: { enabled: true, existingSecret: 'My_Secret' } }, message: /auth[./]existingSecret/ },
+  { name: 'a negative credential cache', values: { auth: { credentialCacheSeconds: -1 } }, message: /auth[./]credentialCacheSeconds/ },
+  { name: 'a credential cache of a fraction of a second', values: { auth: { credentialCacheSeconds: 0.5 } }, message: /auth[./]credentialCacheSeconds/ },
   { name: 'an empty password key', values: { auth: { adminPasswordKey: '' } }, message: /auth[./]adminPasswordKey/ },
   { name: 'an unknown auth key', values: { auth: { password: 'x' } }, message: /password/ },
   { name: '--app-name through extraArgs', values: { extraArgs: { 'app-name': 'basic-auth' } }, message: /extraArgs\.app-name/ },

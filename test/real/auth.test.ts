@@ -140,6 +140,7 @@ function authSuite(backend: Backend): void {
         assertNoSecretIn(iniText, ADMIN_PASSWORD, 'the auth ini');
         expect(iniText).toMatch(/^default_permission = READ$/m);
         expect(iniText).toMatch(/^admin_username = admin$/m);
+        expect(iniText).toMatch(/^auth_cache_ttl_seconds = 30$/m);
         if (usersOnVolume) {
           const claim = Object.entries(server.prepared.mounts).find(([path]) => path === '/mlflow')?.[1] ?? '';
           expect(iniText).toContain(`database_uri = sqlite:///${claim}/basic_auth.db`);

@@ -63,6 +63,7 @@ def write_auth_config(path):
         ("database_uri", auth_database_uri()),
         ("admin_username", env.get("MLFLOW_AUTH_ADMIN_USER", "admin")),
         ("authorization_function", "mlflow.server.auth:authenticate_request_basic_auth"),
+        ("auth_cache_ttl_seconds", env.get("MLFLOW_AUTH_CACHE_TTL_SECONDS", "0")),
     ]
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:

@@ -255,6 +255,8 @@ wants foreign key names unique in a database). PostgreSQL and SQL Server keep th
   value: {{ $auth.adminUser | quote }}
 - name: MLFLOW_AUTH_DEFAULT_PERMISSION
   value: {{ $auth.defaultPermission | quote }}
+- name: MLFLOW_AUTH_CACHE_TTL_SECONDS
+  value: {{ $auth.credentialCacheSeconds | int | quote }}
 {{- if include "mlflow.authOnVolume" . }}
 - name: MLFLOW_AUTH_DATABASE_URI
   value: {{ printf "sqlite:///%s/basic_auth.db" (default .Values.persistence.mountPath .Values.mlflowBackend.filepath | trimSuffix "/") | quote }}
