@@ -18,6 +18,7 @@ import { chartFullname } from '../plan/chart.js';
 import type { PlannedCommand } from '../plan/commands.js';
 import type { Manifest } from '../plan/manifests.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
+import { upgradeConsequences, versionChange } from '../plan/upgrade.js';
 import { createPalette, colorsEnabled, type Palette } from '../ui/colors.js';
 import { nextSteps } from '../ui/next-steps.js';
 import { noLoginWarning } from '../answers/auth-secret.js';
@@ -186,15 +187,28 @@ class Pipeline {
     return `${where}, namespace ${answers.namespace}; ${release}`;
   }
 
+  /** The MLflow upgrade this run makes, when the release runs another version. */
+  private upgrade(): { from: string; to: string } | undefined {
+    const versions = clusterView(this.run.before).versions;
+    const change = versions ? versionChange(this.run.answers.mlflow.version, versions) : undefined;
+    return change?.kind === 'upgrade' ? change : undefined;
+  }
+
   /** In a terminal, without --yes: the cluster is shown and confirmed before anything changes. */
   private async confirm(): Promise<void> {
     const { options, io } = this.input;
     io.stdout(`Target: ${this.target()}\n`);
+    const upgrade = this.upgrade();
+    if (upgrade) {
+      const consequences = upgradeConsequences({ kind: 'upgrade', ...upgrade }, this.run.answers);
+      io.stdout(`${[`MLflow upgrade ${upgrade.from} -> ${upgrade.to}:`, ...consequences.map((line) => `  ${line}`)].join('\n')}\n`);
+    }
     if (!io.interactive || options.yes) return;
     const { inquirerPrompter } = await import('../wizard/prompter.js');
     const prompter = await inquirerPrompter({ color: this.palette.enabled });
     const where = this.run.before.context ? ` into context ${this.run.before.context}` : '';
-    const go = await prompter.confirm({ message: `Change the cluster now (install${where}, namespace ${this.run.answers.namespace})?`, default: true });
+    const what = upgrade ? `upgrade MLflow ${upgrade.from} -> ${upgrade.to}, migrating its database${where}` : `install${where}`;
+    const go = await prompter.confirm({ message: `Change the cluster now (${what}, namespace ${this.run.answers.namespace})?`, default: true });
     if (!go) throw new CancelledError('cancelled, nothing was changed');
   }
 

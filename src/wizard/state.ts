@@ -22,6 +22,8 @@ export interface WizardState {
   env: SecretEnvironment;
   /** Where the chosen IngressClass's controller runs, when the cluster said (the NetworkPolicy's default). */
   ingressNamespace?: string;
+  /** The MLflow version the earlier install's database belongs to (its saved schema-version or mlflow.version). */
+  releaseVersion?: string;
 }
 
 export function newState(base: ResolvedAnswers, env: SecretEnvironment): WizardState {
