@@ -21,7 +21,7 @@ export function upgradeOf(run: Pick<InstallRun, 'before' | 'answers'>): Upgrade 
 
 /** helm's words when a hook Job (the migration) failed: "pre-upgrade hooks failed: ... job ... failed". */
 export function migrationJobFailed(error: unknown): boolean {
-  return error instanceof CommandFailedError && error.stderrTail.some((line) => /pre-(upgrade|install) hooks failed/i.test(line));
+  return error instanceof CommandFailedError && error.stderrTail.some((line) => /pre-(upgrade|install) hooks failed|job \S*-migrate failed|Job\/[^/\s]+\/\S*-migrate not ready/i.test(line));
 }
 
 /** Where the migration got to, when the step that failed tells. */
