@@ -26,7 +26,7 @@ const oldVenvPython = join(oldVenvDir, 'bin', 'python');
  * --allowed-hosts), whose schema head bf29a5ff90ea is 25 migrations below 3.16.1's b7e2c1a4d9f3 (counted in the two
  * wheels' mlflow/store/db_migrations/versions). To keep its install to seconds it takes only the three MLflow
  * packages, without their dependencies, and borrows the rest from the main venv (a .pth file); SQLAlchemy 2.0 is its
- * own, since 3.5.0 imports a pool class that 2.1 removed.
+ * own, since 3.5.0 imports a pool class that 2.1 removed, and so is protobuf 6 (3.5.0's protos read FieldDescriptor.label, gone in 7).
  */
 export const oldMlflowVersion = '3.5.0';
 const pipLog = join(realDir, 'pip.log');
@@ -212,7 +212,7 @@ function setupOldPython(main, log) {
   rmSync(oldVenvDir, { recursive: true, force: true });
   const venv = run(basePython() ?? 'python3', ['-m', 'venv', oldVenvDir]);
   if (!venv.ok) return { ok: false, reason: `creating the virtual environment failed: ${venv.reason}` };
-  const packages = [`mlflow==${oldMlflowVersion}`, `mlflow-skinny==${oldMlflowVersion}`, `mlflow-tracing==${oldMlflowVersion}`, 'sqlalchemy>=2.0,<2.1'];
+  const packages = [`mlflow==${oldMlflowVersion}`, `mlflow-skinny==${oldMlflowVersion}`, `mlflow-tracing==${oldMlflowVersion}`, 'sqlalchemy>=2.0,<2.1', 'protobuf>=6,<7'];
   log(`real: pip install --no-deps ${packages.join(' ')} into .cache/real/venv-old`);
   const pip = run(oldVenvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off', '--no-deps', ...packages], { env: { PIP_NO_INPUT: '1' } });
   if (!pip.ok) return { ok: false, reason: `pip install failed: ${pip.reason}` };
