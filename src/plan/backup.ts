@@ -60,32 +60,20 @@ export function dumpPod(answers: Answers): DumpPod | undefined {
   const { db } = answers.backend;
   const port = String(db.port ?? defaultPorts[engine]);
   const ref = { secretKeyRef: passwordRef(answers) };
+  const connection = (names: readonly [string, string, string, string]): BackupEnv[] =>
+    [db.host, port, db.name, db.user].map((value, index) => ({ name: names[index] ?? '', value }));
   if (engine === 'postgres') {
     return {
       image: dumpImages.postgres,
       script: postgresDumpScript,
-      env: [
-        { name: 'PGHOST', value: db.host },
-        { name: 'PGPORT', value: port },
-        { name: 'PGDATABASE', value: db.name },
-        { name: 'PGUSER', value: db.user },
-        ...(db.sslMode ? [{ name: 'PGSSLMODE', value: db.sslMode }] : []),
-        { name: 'PGPASSWORD', valueFrom: ref },
-      ],
+      env: [...connection(['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER']), ...(db.sslMode ? [{ name: 'PGSSLMODE', value: db.sslMode }] : []), { name: 'PGPASSWORD', valueFrom: ref }],
     };
   }
   const ssl = db.sslMode === 'verify-full' ? '--ssl --ssl-verify-server-cert' : db.sslMode === 'require' ? '--ssl' : '--skip-ssl';
   return {
     image: dumpImages.mysql,
     script: mysqlDumpScript,
-    env: [
-      { name: 'MLFLOW_DB_HOST', value: db.host },
-      { name: 'MLFLOW_DB_PORT', value: port },
-      { name: 'MLFLOW_DB_NAME', value: db.name },
-      { name: 'MLFLOW_DB_USER', value: db.user },
-      { name: 'MLFLOW_BACKUP_SSL', value: ssl },
-      { name: 'MYSQL_PWD', valueFrom: ref },
-    ],
+    env: [...connection(['MLFLOW_DB_HOST', 'MLFLOW_DB_PORT', 'MLFLOW_DB_NAME', 'MLFLOW_DB_USER']), { name: 'MLFLOW_BACKUP_SSL', value: ssl }, { name: 'MYSQL_PWD', valueFrom: ref }],
   };
 }
 
