@@ -22,7 +22,7 @@ const providedBy: Record<Plan['secrets'][number]['providedBy'], string> = {
 /** The upgrade's consequences and the backup to take first. */
 export function upgradeSection(mlflow: Plan['mlflow']): string[] {
   const backup = mlflow.backup
-    ? ['Back the database up first (or pass --backup-to FILE to have it done before the upgrade):', `  ${shellCommand(mlflow.backup.argv)} > ${mlflow.backup.suggestedFile}`, `  (${mlflow.backup.holds})`]
+    ? ['Back the database up first (this command writes the dump to stdout):', `  ${shellCommand(mlflow.backup.argv)} > ${mlflow.backup.suggestedFile}`, `  (${mlflow.backup.holds})`]
     : [];
   return section(`Upgrade of MLflow ${mlflow.upgradeFrom ?? ''} -> ${mlflow.version}`, [...mlflow.consequences, ...backup], '');
 }
