@@ -18,6 +18,17 @@ export const statusFile = join(realDir, 'status.json');
 const stampFile = join(realDir, 'stamp.json');
 const venvDir = join(realDir, 'venv');
 const venvPython = join(venvDir, 'bin', 'python');
+const oldVenvDir = join(realDir, 'venv-old');
+const oldVenvPython = join(oldVenvDir, 'bin', 'python');
+
+/**
+ * The older MLflow of the upgrade tests (test/real/upgrade.test.ts): 3.5.0, the chart's floor (the first with
+ * --allowed-hosts), whose schema head bf29a5ff90ea is 25 migrations below 3.16.1's b7e2c1a4d9f3 (counted in the two
+ * wheels' mlflow/store/db_migrations/versions). To keep its install to seconds it takes only the three MLflow
+ * packages, without their dependencies, and borrows the rest from the main venv (a .pth file); SQLAlchemy 2.0 is its
+ * own, since 3.5.0 imports a pool class that 2.1 removed, and so is protobuf 6 (3.5.0's protos read FieldDescriptor.label, gone in 7).
+ */
+export const oldMlflowVersion = '3.5.0';
 const pipLog = join(realDir, 'pip.log');
 const aptLog = join(realDir, 'apt.log');
 
@@ -196,6 +207,25 @@ function setupPython(version, log) {
   return { ok: true, python: venvPython, bin: join(venvDir, 'bin'), mlflowVersion: installed, pythonVersion: pyVersion, packages };
 }
 
+function setupOldPython(main, log) {
+  if (!main.ok) return { ok: false, reason: `needs the main venv: ${main.reason}` };
+  rmSync(oldVenvDir, { recursive: true, force: true });
+  const venv = run(basePython() ?? 'python3', ['-m', 'venv', oldVenvDir]);
+  if (!venv.ok) return { ok: false, reason: `creating the virtual environment failed: ${venv.reason}` };
+  const packages = [`mlflow==${oldMlflowVersion}`, `mlflow-skinny==${oldMlflowVersion}`, `mlflow-tracing==${oldMlflowVersion}`, 'sqlalchemy>=2.0,<2.1', 'protobuf>=6,<7'];
+  log(`real: pip install --no-deps ${packages.join(' ')} into .cache/real/venv-old`);
+  const pip = run(oldVenvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off', '--no-deps', ...packages], { env: { PIP_NO_INPUT: '1' } });
+  if (!pip.ok) return { ok: false, reason: `pip install failed: ${pip.reason}` };
+  const mainSite = run(venvPython, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])']).output.trim();
+  const oldSite = run(oldVenvPython, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])']).output.trim();
+  writeFileSync(join(oldSite, 'zz-main-venv.pth'), `${mainSite}\n`);
+  const check = run(oldVenvPython, ['-c', 'import mlflow, mlflow.server, mlflow.store.tracking.sqlalchemy_store, psycopg2, pymysql; print(mlflow.__version__)']);
+  if (!check.ok) return { ok: false, reason: `the old venv does not import mlflow: ${check.reason}` };
+  const installed = check.output.trim().split('\n').pop();
+  if (installed !== oldMlflowVersion) return { ok: false, reason: `the old venv has mlflow ${installed}, expected ${oldMlflowVersion}` };
+  return { ok: true, python: oldVenvPython, bin: join(oldVenvDir, 'bin'), mlflowVersion: installed, pythonVersion: run(oldVenvPython, ['--version']).output.trim() };
+}
+
 function readJson(path) {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
@@ -207,6 +237,7 @@ function readJson(path) {
 function stillThere(status) {
   const paths = [];
   if (status.python?.ok) paths.push(status.python.python);
+  if (status.pythonOld?.ok) paths.push(status.pythonOld.python);
   if (status.postgres?.ok) paths.push(status.postgres.postgres, status.postgres.initdb, status.postgres.psql);
   if (status.mariadb?.ok) paths.push(status.mariadb.server, status.mariadb.installDb, status.mariadb.client);
   return paths.every((p) => typeof p === 'string' && existsSync(p));
@@ -229,7 +260,7 @@ export async function setupReal({ log }) {
   const previous = readJson(statusFile);
   if (
     stamp && previous && JSON.stringify(stamp.key) === JSON.stringify(key) &&
-    previous.python?.ok && previous.postgres?.ok && previous.mariadb?.ok && stillThere(previous)
+    previous.python?.ok && previous.pythonOld?.ok && previous.postgres?.ok && previous.mariadb?.ok && stillThere(previous)
   ) {
     log(`real: cached (mlflow ${version}, ${previous.postgres.version}, ${previous.mariadb.version})`);
     return;
@@ -245,12 +276,15 @@ export async function setupReal({ log }) {
   const python = stamp && JSON.stringify(stamp.key) === JSON.stringify(key) && previous?.python?.ok && existsSync(venvPython)
     ? previous.python
     : (rmSync(stampFile, { force: true }), timed('python', () => setupPython(version, log)));
+  const pythonOld = previous?.pythonOld?.ok && python === previous.python && existsSync(oldVenvPython)
+    ? previous.pythonOld
+    : timed(`python (mlflow ${oldMlflowVersion})`, () => setupOldPython(python, log));
   const postgres = timed('postgres', () => setupPostgres(log));
   const mariadb = timed('mariadb', () => setupMariadb(log));
-  const status = { key, python, postgres, mariadb };
+  const status = { key, python, pythonOld, postgres, mariadb };
   writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
   if (python.ok) writeFileSync(stampFile, `${JSON.stringify({ key, at: new Date().toISOString() }, null, 2)}\n`);
-  for (const [name, part] of Object.entries({ python, postgres, mariadb })) {
+  for (const [name, part] of Object.entries({ python, pythonOld, postgres, mariadb })) {
     if (part.ok) log(`real: ${name}: ${part.mlflowVersion ? `mlflow ${part.mlflowVersion} (${part.pythonVersion})` : part.version}`);
     else log(`real: ${name}: FAILED, the tests that need it will be skipped with this reason: ${part.reason}`);
   }

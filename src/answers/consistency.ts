@@ -147,7 +147,10 @@ export function missingAnswers(answers: Answers, presetRequired: readonly string
   return keys.map(missing);
 }
 
+/** Asked only when a release runs another MLflow version than the chart's (the wizard's upgrade question). */
+const askedOnlyToUpgrade: readonly string[] = ['mlflow.version'];
+
 /** The questions an interactive run would still ask: relevant answers no source gave. */
 export function unansweredQuestions(answers: Answers, origins: ReadonlyMap<string, Origin>): string[] {
-  return relevantKeys(answers).filter((key) => !origins.has(key));
+  return relevantKeys(answers).filter((key) => !origins.has(key) && !askedOnlyToUpgrade.includes(key));
 }

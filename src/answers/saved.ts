@@ -8,10 +8,12 @@ import { installerLabels } from './labels.js';
  * The answers of the last successful run, kept with the release in the cluster (so that any machine
  * reaching the cluster can rerun or upgrade): ConfigMap <release>-mlflow-install in the release's
  * namespace, with `answers.yaml` and `cluster-uid` (the kube-system namespace UID, to notice another
- * cluster). The answers hold no secret: passwords never are answers.
+ * cluster) and `schema-version` (the MLflow version that last migrated the database). The answers hold no secret: passwords never are answers.
  */
 export const savedAnswersKey = 'answers.yaml';
 export const clusterUidKey = 'cluster-uid';
+/** The MLflow version whose migrations the database last ran (a downgrade below it is refused). */
+export const schemaVersionKey = 'schema-version';
 
 /** The cluster identity of someone who may not read kube-system: the UID of the namespace the answers are in. */
 export const namespaceIdentityPrefix = 'namespace:';
@@ -61,6 +63,7 @@ export interface SavedAnswersSpec {
   name: string;
   namespace: string;
   answersYaml: string;
+  schemaVersion: string;
   keys: readonly string[];
 }
 
@@ -69,7 +72,8 @@ export function savedAnswersSpec(answers: Answers): SavedAnswersSpec {
     name: savedAnswersName(answers.release),
     namespace: answers.namespace,
     answersYaml: savedAnswersDocument(answers),
-    keys: [savedAnswersKey, clusterUidKey],
+    schemaVersion: answers.mlflow.version,
+    keys: [savedAnswersKey, clusterUidKey, schemaVersionKey],
   };
 }
 
@@ -82,6 +86,6 @@ export function savedAnswersConfigMap(spec: SavedAnswersSpec, clusterUid: string
       namespace: spec.namespace,
       labels: installerLabels(release),
     },
-    data: { [savedAnswersKey]: spec.answersYaml, [clusterUidKey]: clusterUid },
+    data: { [savedAnswersKey]: spec.answersYaml, [clusterUidKey]: clusterUid, [schemaVersionKey]: spec.schemaVersion },
   };
 }

@@ -13,6 +13,8 @@ import {
   isSqlUser,
   isStorageQuantity,
 } from './formats.js';
+import { chartAppVersion } from './image.js';
+import { isSupportedMlflowVersion, minimumMlflowVersion } from './mlflow-version.js';
 
 /**
  * The single model of what the person wants. Every leaf carries a one-line description (the wizard's
@@ -291,6 +293,16 @@ export const AnswersSchema = z
           z.boolean().default(false),
           'Let the server connect only to DNS, the database port and 443 (HTTPS).',
           yesNo,
+        ),
+      })
+      .strict()
+      .prefault({}),
+    mlflow: z
+      .object({
+        version: answer(
+          checkedString(isSupportedMlflowVersion).default(chartAppVersion),
+          'MLflow version to run (image tag v<version>-full); an upgrade migrates the database first, a downgrade below it is refused.',
+          `an MLflow release X.Y.Z from ${minimumMlflowVersion} on (the first that takes the --allowed-hosts the chart sets), e.g. ${chartAppVersion}`,
         ),
       })
       .strict()

@@ -1,6 +1,8 @@
 import { authSecretKeys } from './auth-secret.js';
 import { passwordSecrets, secretNames, type PasswordSecret } from './secrets.js';
 import { storeSettings } from './secrets-store.js';
+import { chartAppVersion } from './image.js';
+import { imageTagFor } from './mlflow-version.js';
 import { defaultPorts, isDatabaseBackend, type Answers, type AuthPermission, type DatabaseEngine } from './schema.js';
 
 /**
@@ -45,6 +47,8 @@ export interface ChartValues {
     | { enabled: true; adminUser: string; defaultPermission: AuthPermission; existingSecret: string; adminPasswordKey: string; flaskSecretKeyKey: string };
   networkPolicy: { enabled: false } | { enabled: true; allowedNamespaces: string[]; restrictEgress: boolean };
   serviceAccount: { annotations: Record<string, string> };
+  /** Only for another MLflow version than the chart's: the chart's own tag follows its appVersion. */
+  image?: { tag: string };
   podLabels?: Record<string, string>;
 }
 
@@ -190,6 +194,7 @@ export function toChartValues(answers: Answers): ChartValues {
     networkPolicy: networkPolicyValues(answers),
     serviceAccount: { annotations: answers.serviceAccount.annotations },
   };
+  if (answers.mlflow.version !== chartAppVersion) values.image = { tag: imageTagFor(answers.mlflow.version) };
   if (needsVolume(answers)) {
     values.persistence = { enabled: true, size: answers.backend.volume.size, storageClass: answers.backend.volume.storageClass };
   }

@@ -5,6 +5,7 @@ import { delimiter, join } from 'node:path';
 import { z } from 'zod';
 import { clusterUidKey, namespaceIdentity, namespaceIdentityPrefix, savedAnswersName, type SavedAnswersLocation } from '../answers/saved.js';
 import type { ClusterView } from '../plan/cluster-view.js';
+import { releaseVersions } from '../plan/upgrade.js';
 import { helmArgs, revisionSchema, type KubeAccess } from './helm.js';
 import { Kubectl } from './kubectl.js';
 import { CommandFailedError, CommandRunner } from './runner.js';
@@ -17,6 +18,8 @@ export interface ReleaseRevision {
   revision: number;
   /** helm's words: deployed, failed, superseded, pending-install, pending-upgrade, ... */
   status: string;
+  /** The appVersion of the revision's chart. */
+  appVersion?: string;
 }
 
 /** What an install needs to know of the cluster before it changes anything. */
@@ -75,7 +78,7 @@ export async function releaseHistory(runner: CommandRunner, helm: string, kube: 
     const result = await runTool(runner, helmTool, { file: helm, args, timeoutMs: 30_000 });
     const parsed = z.array(revisionSchema).safeParse(JSON.parse(result.stdout.trim() || '[]'));
     if (!parsed.success) throw new Error(`unexpected history from helm: ${parsed.error.issues[0]?.message ?? 'bad shape'}`);
-    return parsed.data.map(({ revision, status }) => ({ revision, status })).sort((a, b) => a.revision - b.revision);
+    return parsed.data.map(({ revision, status, app_version }) => ({ revision, status, ...(app_version ? { appVersion: app_version } : {}) })).sort((a, b) => a.revision - b.revision);
   } catch (error) {
     if (error instanceof CommandFailedError && error.stderrTail.some((line) => releaseNotFound.test(line))) return [];
     throw error;
@@ -175,9 +178,17 @@ export function readClusterOnce(
 
 /** What the plan knows of the cluster, from a reading. */
 export function clusterView(state: ClusterState): ClusterView {
+  const releaseExists = state.release !== undefined && state.release.latest.status !== 'uninstalled';
+  const deployedAppVersion = state.release?.deployed?.appVersion;
   return {
     ...(state.context ? { context: state.context } : {}),
-    releaseExists: state.release !== undefined && state.release.latest.status !== 'uninstalled',
+    releaseExists,
+    versions: releaseVersions({
+      releaseExists,
+      ...(state.currentValues ? { currentValues: state.currentValues } : {}),
+      ...(deployedAppVersion ? { deployedAppVersion } : {}),
+      ...(state.savedAnswers ? { savedAnswers: state.savedAnswers } : {}),
+    }),
     ...(state.currentValues ? { currentValues: state.currentValues } : {}),
     ...(state.namespaceExists === undefined ? {} : { namespaceExists: state.namespaceExists }),
     ...(state.secretsStoreDriverInstalled === undefined ? {} : { secretsStoreDriverInstalled: state.secretsStoreDriverInstalled }),

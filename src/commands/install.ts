@@ -24,6 +24,7 @@ import type { ConfirmedTarget } from '../tasks/install/confirmation.js';
 import { formatPlan, formatPlanJson } from '../plan/format.js';
 import { buildPlan } from '../plan/plan.js';
 import { renderWithHelm } from '../plan/render.js';
+import { checkVersionChange } from '../plan/upgrade.js';
 import { valuesFileText, writeValuesFile } from '../values-file.js';
 import { checkSavedCluster } from '../wizard/saved-cluster.js';
 
@@ -108,6 +109,13 @@ function prefetchPreflightReads(target: { kubectl: string; helm: string; context
   void detectHelmVersion(runner, target.helm).catch(() => undefined);
 }
 
+/** A downgrade below the version that last migrated the database is refused here, before anything changes. */
+function refuseDowngrade(resolved: ResolvedAnswers, cluster: ClusterReading): void {
+  if (!cluster.reachable) return;
+  const versions = clusterView(cluster.state).versions;
+  if (versions) checkVersionChange(resolved.answers, versions, resolved.origins);
+}
+
 interface EarlierRun {
   resolved: ResolvedAnswers;
   cluster: ClusterReading;
@@ -122,7 +130,10 @@ interface EarlierRun {
 async function withEarlierRun(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers): Promise<EarlierRun> {
   const cluster = await readCluster(options, context, resolved);
   const saved = cluster.reachable ? cluster.state.savedAnswers : undefined;
-  if (!cluster.reachable || saved === undefined) return { resolved, cluster, notes: [] };
+  if (!cluster.reachable || saved === undefined) {
+    refuseDowngrade(resolved, cluster);
+    return { resolved, cluster, notes: [] };
+  }
   const where = savedAnswersLabel(saved.location);
   const savedUid = saved.data[clusterUidKey];
   const match = checkSavedCluster({
@@ -136,6 +147,7 @@ async function withEarlierRun(options: GlobalOptions, context: InstallContext, r
     return { resolved, cluster, notes: [`the answers saved in ${where} were saved on another cluster: they are left out of this plan`] };
   }
   const again = resolveAnswers({ ...answerInputsFromFlags(options, context.cwd), savedAnswers: saved });
+  refuseDowngrade(again, cluster);
   return { resolved: again, cluster, notes: [`the answers of the ${where} are used beneath the flags and the preset`] };
 }
 
@@ -156,8 +168,9 @@ function writeValues(options: GlobalOptions, context: InstallContext, resolved: 
 /** The install itself: checks, the plan's steps, next steps (src/tasks/install.ts, loaded only for a real install). */
 async function runInstallPipeline(options: GlobalOptions, context: InstallContext, resolved: ResolvedAnswers, values: ChartValues, earlier: EarlierRun | undefined, auth: AuthSecretValues | undefined): Promise<number> {
   const chart = chartPath(options, context.cwd);
-  const command = writeValues(options, context, resolved, values);
   const cluster = earlier?.cluster ?? (await readCluster(options, context, resolved));
+  refuseDowngrade(resolved, cluster);
+  const command = writeValues(options, context, resolved, values);
   for (const note of earlier?.notes ?? []) context.stdout(`Note: ${note}.\n`);
   // The same command to rerun: the answers, and the flags that are not answers when they are not the defaults.
   const rerun = [

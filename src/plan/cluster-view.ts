@@ -1,3 +1,5 @@
+import type { ReleaseVersions } from './upgrade.js';
+
 /**
  * What the plan knows of the live cluster. `--dry-run` without a cluster passes none, and the plan says
  * the cluster was not consulted; a later step fills it in from helm and kubectl.
@@ -13,4 +15,6 @@ export interface ClusterView {
   secretsStoreDriverInstalled?: boolean;
   /** The kube-system namespace's UID, when already read: the install need not read it again. */
   clusterUid?: string;
+  /** The MLflow versions of the existing release: what it runs and what last migrated its database. */
+  versions?: ReleaseVersions;
 }

@@ -19,6 +19,14 @@ const providedBy: Record<Plan['secrets'][number]['providedBy'], string> = {
   existing: 'yours: must exist before the install',
 };
 
+/** The upgrade's consequences and the backup to take first. */
+export function upgradeSection(mlflow: Plan['mlflow']): string[] {
+  const backup = mlflow.backup
+    ? ['Back the database up first (this command writes the dump to stdout):', `  ${shellCommand(mlflow.backup.argv)} > ${mlflow.backup.suggestedFile}`, `  (${mlflow.backup.holds})`]
+    : [];
+  return section(`Upgrade of MLflow ${mlflow.upgradeFrom ?? ''} -> ${mlflow.version}`, [...mlflow.consequences, ...backup], '');
+}
+
 /** The plan as people read it. Every command is shown shell-quoted, exactly as it will run. */
 export function formatPlan(plan: Plan): string {
   const action =
@@ -34,7 +42,9 @@ export function formatPlan(plan: Plan): string {
     `  Chart:       ${plan.chart.path} (helm ${plan.chart.helmVersion})`,
     `  Values file: ${plan.valuesFile} (written, mode 0600, no secret in it)`,
     `  Login:       ${plan.login}`,
+    `  MLflow:      ${plan.mlflow.upgradeFrom ? `${plan.mlflow.upgradeFrom} -> ${plan.mlflow.version} (an upgrade: the database is migrated)` : plan.mlflow.version}`,
   ];
+  if (plan.mlflow.upgradeFrom) lines.push(...upgradeSection(plan.mlflow));
   if (plan.cluster.consulted) {
     const changes = plan.cluster.valuesDiff.map((change) => `${change.key}: ${show(change.before)} -> ${show(change.after)}`);
     if (plan.cluster.releaseExists) lines.push(...section('Values changed against the release', changes, 'none: the upgrade changes no value'));

@@ -14,7 +14,9 @@ import {
   type PlannedCommand,
   type Tools,
 } from './commands.js';
+import { backupCommand, type BackupCommand } from './backup.js';
 import { diffValues, type ValueChange } from './diff.js';
+import { upgradeConsequences, versionChange } from './upgrade.js';
 import { plannedResources, plannedVolumes, type Manifest, type PlannedResource, type PlannedVolume } from './manifests.js';
 
 /** A Secret the release uses: by name and keys, never by value. */
@@ -47,9 +49,21 @@ export interface Plan {
   savedAnswers: { configMap: string; keys: readonly string[] };
   /** Whether a login is required, in one line. */
   login: string;
+  /** The MLflow version, and what changing it does to the database. */
+  mlflow: PlannedVersion;
   /** Answers given but ignored, and other things worth saying. */
   notes: string[];
   equivalentCommand: string[];
+}
+
+export interface PlannedVersion {
+  version: string;
+  /** The version the release runs now, when the cluster was read and it runs another one. */
+  upgradeFrom?: string;
+  /** What the upgrade does and what it rules out afterwards. */
+  consequences: string[];
+  /** The one command that backs the database up first; undefined when none can (SQL Server: your own backup). */
+  backup?: BackupCommand;
 }
 
 export interface PlanInput {
@@ -223,6 +237,17 @@ function commands(input: PlanInput): PlannedCommand[] {
   return steps;
 }
 
+function plannedVersion(input: PlanInput): PlannedVersion {
+  const { answers } = input;
+  const version = answers.mlflow.version;
+  const change = input.cluster?.versions ? versionChange(version, input.cluster.versions) : { kind: 'none' as const };
+  if (change.kind !== 'upgrade') return { version, consequences: [] };
+  const backup = backupCommand(answers, input.tools, input.kube, change.from);
+  const consequences = upgradeConsequences(change, answers);
+  if (!backup) consequences.push('Back the SQL Server database up first with its own tools (BACKUP DATABASE, or your provider\'s snapshot).');
+  return { version, upgradeFrom: change.from, consequences, ...(backup ? { backup } : {}) };
+}
+
 export function buildPlan(input: PlanInput): Plan {
   const { answers } = input;
   const cluster = plannedCluster(input.cluster, input.values, input.clusterNote);
@@ -245,6 +270,7 @@ export function buildPlan(input: PlanInput): Plan {
     commands: commands(input),
     savedAnswers: { configMap: `${saved.namespace}/${saved.name}`, keys: saved.keys },
     login: loginLine(answers),
+    mlflow: plannedVersion(input),
     notes,
     equivalentCommand: input.equivalentCommand,
   };

@@ -19,6 +19,7 @@ import { chartFullname } from '../plan/chart.js';
 import type { PlannedCommand } from '../plan/commands.js';
 import type { Manifest } from '../plan/manifests.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
+import { upgradeConsequences, versionChange } from '../plan/upgrade.js';
 import { createPalette, colorsEnabled, type Palette } from '../ui/colors.js';
 import { nextSteps } from '../ui/next-steps.js';
 import { noLoginWarning } from '../answers/auth-secret.js';
@@ -190,6 +191,13 @@ class Pipeline {
     return `${where}, namespace ${answers.namespace}; ${release}`;
   }
 
+  /** The MLflow upgrade this run makes, when the release runs another version. */
+  private upgrade(): { from: string; to: string } | undefined {
+    const versions = clusterView(this.run.before).versions;
+    const change = versions ? versionChange(this.run.answers.mlflow.version, versions) : undefined;
+    return change?.kind === 'upgrade' ? change : undefined;
+  }
+
   /**
    * In a terminal, without --yes: one confirmation before anything changes. After the wizard, whose summary named
    * the context and namespace next to "Install now", only when the preflight found what that summary did not show.
@@ -198,6 +206,11 @@ class Pipeline {
     const { options, io } = this.input;
     const { before, answers } = this.run;
     io.stdout(`Target: ${this.target()}\n`);
+    const upgrade = this.upgrade();
+    if (upgrade) {
+      const consequences = upgradeConsequences({ kind: 'upgrade', ...upgrade }, answers);
+      io.stdout(`${[`MLflow upgrade ${upgrade.from} -> ${upgrade.to}:`, ...consequences.map((line) => `  ${line}`)].join('\n')}\n`);
+    }
     const message = confirmationQuestion({
       interactive: io.interactive,
       yes: options.yes,
@@ -207,6 +220,7 @@ class Pipeline {
       warnings: checked.results.filter((result) => result.status === 'warn').map((result) => result.title),
       ...(before.savedAnswers?.data[clusterUidKey] ? { savedUid: before.savedAnswers.data[clusterUidKey] } : {}),
       ...(before.clusterUid ? { clusterUid: before.clusterUid } : {}),
+      ...(upgrade ? { upgrade } : {}),
     });
     if (message === undefined) return;
     const { inquirerPrompter } = await import('../wizard/prompter.js');

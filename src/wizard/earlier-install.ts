@@ -1,4 +1,5 @@
 import { clusterUidKey, savedAnswersLabel } from '../answers/saved.js';
+import { releaseVersions, schemaOwner } from '../plan/upgrade.js';
 import type { ResolvedAnswers } from '../answers/resolve.js';
 import { UsageError } from '../errors.js';
 import { awaitLookup, type WizardIO } from './ask.js';
@@ -23,6 +24,7 @@ function describeRelease(found: EarlierInstall['release'], release: string, name
  */
 export async function checkEarlierInstall(io: WizardIO, state: WizardState, reresolve: Reresolve): Promise<void> {
   const { release, namespace } = currentAnswers(state);
+  delete state.releaseVersion;
   const lookup = await awaitLookup(io, 'an earlier install', () => io.lookups.earlierInstall(release, namespace));
   if (lookup.state !== 'done') {
     const reason = lookup.state === 'failed' ? lookup.reason : 'the cluster did not answer in time';
@@ -48,6 +50,8 @@ export async function checkEarlierInstall(io: WizardIO, state: WizardState, rere
       return;
     }
   }
+  const owner = schemaOwner(releaseVersions({ releaseExists: lookup.value.release !== undefined, savedAnswers: saved }));
+  if (owner) state.releaseVersion = owner.version;
   try {
     state.base = reresolve(saved);
     io.say(`  Its saved answers (ConfigMap ${saved.location.namespace}/${saved.location.name}) are the defaults below.`);

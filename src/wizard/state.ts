@@ -24,6 +24,8 @@ export interface WizardState {
   ingressNamespace?: string;
   /** The person was told the saved answers belong to another cluster (the install need not say it again). */
   toldOtherCluster?: boolean;
+  /** The MLflow version the earlier install's database belongs to (its saved schema-version or mlflow.version). */
+  releaseVersion?: string;
 }
 
 export function newState(base: ResolvedAnswers, env: SecretEnvironment): WizardState {

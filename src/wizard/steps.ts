@@ -5,6 +5,8 @@ import type { PasswordRole } from '../answers/secrets.js';
 import { askChoice, askText, askYesNo, awaitLookup, explain, whyNoList, type WizardIO } from './ask.js';
 import type { Choice } from './prompter.js';
 import { loginSteps } from './login-steps.js';
+import { chartAppVersion } from '../answers/image.js';
+import { compareVersions } from '../answers/mlflow-version.js';
 import { currentAnswers, givenBySource, type PasswordEnv, type PasswordSource, type WizardState } from './state.js';
 
 /** One question (or a short run of them) of the wizard, in the issue's order. */
@@ -418,10 +420,27 @@ const serviceMonitorStep: Step = {
   },
 };
 
+/** Offered only when the earlier install runs an older MLflow than this installer's chart. */
+const upgradeStep: Step = {
+  id: 'mlflow.version',
+  section: 'Release',
+  label: 'MLflow version',
+  keys: ['mlflow.version'],
+  relevant: (state) => state.releaseVersion !== undefined && compareVersions(state.releaseVersion, chartAppVersion) < 0,
+  given: allGiven(['mlflow.version']),
+  ask: async (io, state) => {
+    const from = state.releaseVersion ?? '';
+    explain(io, `The release runs MLflow ${from}. Upgrading migrates its database first; afterwards ${from} cannot serve it (back it up first: the plan shows how).`);
+    const upgrade = await io.prompter.confirm({ message: `Upgrade MLflow ${from} -> ${chartAppVersion}?`, default: true });
+    state.typed.set('mlflow.version', upgrade ? chartAppVersion : from);
+  },
+};
+
 /** Every question, in the order the wizard asks them. */
 export const steps: readonly Step[] = [
   textStep('Release', 'release', 'Release name', { relevant: () => true }),
   textStep('Release', 'namespace', 'Namespace', { relevant: () => true }),
+  upgradeStep,
   {
     id: 'backend.type',
     section: 'Backend store',

@@ -45,6 +45,7 @@ const table: Record<string, { good: string[]; bad: string[] }> = {
   'networkPolicy.prometheusNamespace': { good: ['', 'monitoring'], bad: ['Monitoring'] },
   'networkPolicy.extraNamespaces': { good: ['', 'team-a', 'team-a,team-b', '[team-a, team-b]'], bad: ['Team', 'a,b_c'] },
   'networkPolicy.restrictEgress': { good: ['true', 'false'], bad: ['1'] },
+  'mlflow.version': { good: ['3.16.1', '3.5.0', '4.0.0'], bad: ['3.4.9', '2.22.0', 'v3.16.1', '3.16', '3.16.1rc0', 'latest', ''] },
   'serviceAccount.annotations': { good: ['{}', '{eks.amazonaws.com/role-arn: arn}'], bad: ['arn', '{bad key: x}'] },
 };
 

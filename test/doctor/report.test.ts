@@ -5,7 +5,8 @@ import { liveDatabase } from '../../src/tasks/doctor/database.js';
 import { ingressFacts } from '../../src/tasks/doctor/ingress.js';
 import { loginFinding } from '../../src/tasks/doctor/login.js';
 import { doctorJson, formatDoctor, type DoctorReport } from '../../src/tasks/doctor/report.js';
-import { mlflowVersionOfImage, versionFinding } from '../../src/tasks/doctor/version.js';
+import { mlflowVersionOfImage } from '../../src/answers/mlflow-version.js';
+import { versionFinding } from '../../src/tasks/doctor/version.js';
 import { createPalette } from '../../src/ui/colors.js';
 
 const report: DoctorReport = {
@@ -44,8 +45,13 @@ describe('doctor checks, pure parts', () => {
     expect(mlflowVersionOfImage('ghcr.io/mlflow/mlflow:v3.16.1-full')).toBe('3.16.1');
     expect(mlflowVersionOfImage('registry:5000/mlflow:3.10.0')).toBe('3.10.0');
     expect(mlflowVersionOfImage('ghcr.io/mlflow/mlflow:latest')).toBeUndefined();
-    expect(versionFinding(['ghcr.io/mlflow/mlflow:v3.16.1-full'], '3.16.1', '3.16.1').status).toBe('pass');
-    expect(versionFinding(['ghcr.io/mlflow/mlflow:v3.10.0'], '3.16.1', '3.16.1')).toMatchObject({ status: 'warn', saw: expect.stringContaining("the chart's appVersion is 3.16.1") });
+    expect(versionFinding(['ghcr.io/mlflow/mlflow:v3.16.1-full'], { version: '3.16.1', from: 'chart' }, '3.16.1').status).toBe('pass');
+    expect(versionFinding(['ghcr.io/mlflow/mlflow:v3.10.0'], { version: '3.16.1', from: 'chart' }, '3.16.1')).toMatchObject({ status: 'warn', saw: expect.stringContaining("the chart's appVersion is 3.16.1") });
+    // The answers asked for the older version: it runs as asked, and the upgrade is named.
+    expect(versionFinding(['ghcr.io/mlflow/mlflow:v3.10.0-full'], { version: '3.10.0', from: 'answers' }, '3.16.1')).toMatchObject({
+      status: 'pass',
+      saw: expect.stringContaining('--set mlflow.version=3.16.1'),
+    });
   });
 
   it('a login is required only when auth.enabled is true', () => {

@@ -77,7 +77,7 @@ describe('the plan', () => {
     expect(steps(buildPlan(input([...postgres, 'auth.enabled=false'])))).not.toContain('auth-secret');
     expect(plan.volumes).toEqual([{ name: 'prod-mlflow-data', size: '20Gi', storageClass: 'gp3', accessModes: ['ReadWriteOnce'], kept: true }]);
     expect(plan.resources).toContainEqual({ kind: 'Job', name: 'prod-mlflow-migrate', hook: 'pre-upgrade' });
-    expect(plan.savedAnswers).toEqual({ configMap: 'ml/prod-mlflow-install', keys: ['answers.yaml', 'cluster-uid'] });
+    expect(plan.savedAnswers).toEqual({ configMap: 'ml/prod-mlflow-install', keys: ['answers.yaml', 'cluster-uid', 'schema-version'] });
   });
 
   it('gives the exact helm and kubectl argv, with the flags of each helm major and the kube context everywhere', () => {

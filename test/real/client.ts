@@ -65,6 +65,11 @@ export async function exerciseTracking(port: number, experimentName: string, art
   return lastJson<TrackingResult>(output);
 }
 
+/** Read back a run an earlier server logged (exerciseTracking's), through the server on `port`. */
+export async function readRun(port: number, experimentName: string, runId: string, timeoutMs = 120_000): Promise<TrackingResult> {
+  return lastJson<TrackingResult>(await runPython('read_run.py', [`http://127.0.0.1:${port}`, experimentName, runId], timeoutMs));
+}
+
 /** Rows of a query on a SQLite file, opened read-only. */
 export async function sqliteQuery(file: string, sql: string): Promise<unknown[][]> {
   return lastJson<unknown[][]>(await runPython('sqlite_query.py', [file, sql], 60_000));

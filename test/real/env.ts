@@ -37,8 +37,17 @@ export interface MariadbEnv {
   version: string;
 }
 
+/** The older MLflow of the upgrade tests (scripts/setup-real.mjs oldMlflowVersion). */
+export interface OldPythonEnv {
+  ok: true;
+  python: string;
+  bin: string;
+  mlflowVersion: string;
+}
+
 export interface RealStatus {
   python: PythonEnv | Failed;
+  pythonOld: OldPythonEnv | Failed;
   postgres: PostgresEnv | Failed;
   mariadb: MariadbEnv | Failed;
 }
@@ -47,7 +56,7 @@ export type Part = keyof RealStatus;
 
 function missing(reason: string): RealStatus {
   const failed: Failed = { ok: false, reason };
-  return { python: failed, postgres: failed, mariadb: failed };
+  return { python: failed, pythonOld: failed, postgres: failed, mariadb: failed };
 }
 
 let cached: RealStatus | undefined;
@@ -62,7 +71,7 @@ export function realStatus(): RealStatus {
     const parsed = JSON.parse(readFileSync(statusFile, 'utf8')) as Partial<RealStatus>;
     const part = <K extends Part>(name: K): RealStatus[K] =>
       (parsed[name] ?? { ok: false, reason: `${statusFile} has no entry for ${name}: rerun node scripts/test-setup.mjs` }) as RealStatus[K];
-    cached = { python: part('python'), postgres: part('postgres'), mariadb: part('mariadb') };
+    cached = { python: part('python'), pythonOld: part('pythonOld'), postgres: part('postgres'), mariadb: part('mariadb') };
   } catch (error) {
     cached = missing(`${statusFile} does not parse: ${(error as Error).message}`);
   }
@@ -91,6 +100,12 @@ export function requireParts(context: TestContext, ...parts: Part[]): void {
 export function python(): PythonEnv {
   const part = realStatus().python;
   if (!part.ok) throw new Error(`python: ${part.reason}`);
+  return part;
+}
+
+export function oldPython(): OldPythonEnv {
+  const part = realStatus().pythonOld;
+  if (!part.ok) throw new Error(`pythonOld: ${part.reason}`);
   return part;
 }
 

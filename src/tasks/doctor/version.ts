@@ -4,16 +4,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { chartOfRevision } from '../../cluster/helm.js';
 import type { Pod } from '../../cluster/k8s.js';
+import { mlflowVersionOfImage } from '../../answers/mlflow-version.js';
 import { bundledChartDir } from '../../plan/chart.js';
+import { savedMlflowVersion } from '../../plan/upgrade.js';
 import { summarizePod } from '../status/pods.js';
 import { finding, type Finding } from './check.js';
 import { readableRelease, type DoctorReads } from './reads.js';
-
-/** "3.16.1" from an image reference's tag (ghcr.io/mlflow/mlflow:v3.16.1-full), or undefined (pure). */
-export function mlflowVersionOfImage(image: string): string | undefined {
-  const tag = /:([^:/@]+)(?:@.*)?$/.exec(image)?.[1];
-  return tag === undefined ? undefined : /^v?(\d+\.\d+\.\d+)(?:$|[-.+])/.exec(tag)?.[1];
-}
 
 function serverImages(pods: readonly Pod[]): string[] {
   const images = pods
@@ -22,8 +18,14 @@ function serverImages(pods: readonly Pod[]): string[] {
   return [...new Set(images.filter(Boolean))];
 }
 
-/** The version finding (pure): what the server's pods run against the appVersion of the release's chart. */
-export function versionFinding(images: readonly string[], chartAppVersion: string | undefined, bundledAppVersion: string | undefined): Finding {
+/** What the release should run: the saved answers' mlflow.version, else its chart's appVersion. */
+export interface WantedVersion {
+  version: string;
+  from: 'answers' | 'chart';
+}
+
+/** The version finding (pure): what the server's pods run against what the release asks for. */
+export function versionFinding(images: readonly string[], wanted: WantedVersion | undefined, bundledAppVersion: string | undefined): Finding {
   const title = 'server version';
   if (images.length === 0) return finding('version', 'mlflow-version', title, 'skip', 'no server pod to read the image of');
   const versions = [...new Set(images.map(mlflowVersionOfImage))];
@@ -35,18 +37,21 @@ export function versionFinding(images: readonly string[], chartAppVersion: strin
     return finding('version', 'mlflow-version', title, 'warn', `server pods run different MLflow versions (${shownImages}): a rollout is in progress or stuck`, 'Wait for the rollout, or see the Deployment: `kubectl rollout status deployment/NAME`.');
   }
   const running = versions[0] ?? '';
-  const against = chartAppVersion ?? bundledAppVersion;
-  const newer = bundledAppVersion && bundledAppVersion !== running ? `; this mlflow-install ships MLflow ${bundledAppVersion}` : '';
+  const against = wanted?.version ?? bundledAppVersion;
+  const upgradable = bundledAppVersion && bundledAppVersion !== running;
+  const newer = upgradable ? `; this mlflow-install ships MLflow ${bundledAppVersion} (\`--set mlflow.version=${bundledAppVersion}\` upgrades, migrating the database first)` : '';
   if (against === undefined || against === running) {
-    return finding('version', 'mlflow-version', title, 'pass', `MLflow ${running} (${shownImages})${against ? ', the chart\'s appVersion' : ''}${newer}`);
+    const why = wanted?.from === 'answers' ? ', the mlflow.version of the saved answers' : against ? ", the chart's appVersion" : '';
+    return finding('version', 'mlflow-version', title, 'pass', `MLflow ${running} (${shownImages})${why}${newer}`);
   }
+  const asked = wanted?.from === 'answers' ? `the saved answers ask for ${against} (mlflow.version)` : `the chart's appVersion is ${against}`;
   return finding(
     'version',
     'mlflow-version',
     title,
     'warn',
-    `MLflow ${running} (${shownImages}), but the chart's appVersion is ${against}: image.tag was set to another version`,
-    `An image other than the chart's runs untested with its templates; rerun the install without an image.tag override to run ${against} (its pre-upgrade Job migrates the database first).`,
+    `MLflow ${running} (${shownImages}), but ${asked}: the image was set outside mlflow-install`,
+    `Rerun the install (\`--set mlflow.version=VERSION\` picks the version) to run the version the answers name; its migration runs before the new server starts.`,
   );
 }
 
@@ -65,9 +70,11 @@ function bundledAppVersion(): string | undefined {
 }
 
 export async function versionChecks(reads: DoctorReads): Promise<Finding[]> {
-  const [release, pods, history] = await Promise.all([readableRelease(reads), reads.pods(), reads.history()]);
+  const [release, pods, history, saved] = await Promise.all([readableRelease(reads), reads.pods(), reads.history(), reads.savedAnswers()]);
   if (release === undefined || !pods.ok) return [];
   const current = history.ok ? history.value.find((revision) => revision.revision === release.release.version) : undefined;
   const chart = release.release.chart?.metadata ?? chartOfRevision(current?.chart, current?.app_version);
-  return [versionFinding(serverImages(pods.value), chart?.appVersion, bundledAppVersion())];
+  const fromAnswers = saved.ok && saved.value?.data ? savedMlflowVersion(saved.value.data) : undefined;
+  const wanted: WantedVersion | undefined = fromAnswers ? { version: fromAnswers, from: 'answers' } : chart?.appVersion ? { version: chart.appVersion, from: 'chart' } : undefined;
+  return [versionFinding(serverImages(pods.value), wanted, bundledAppVersion())];
 }

@@ -26,6 +26,8 @@ export interface ConfirmationInput {
   /** The UID the saved answers were saved with, and this cluster's. */
   savedUid?: string;
   clusterUid?: string;
+  /** The MLflow upgrade this run makes (the wizard asked about it, and its summary showed it). */
+  upgrade?: { from: string; to: string };
 }
 
 /** What the preflight found that the summary did not show, one phrase each; empty when nothing is new. */
@@ -45,7 +47,8 @@ export function newSinceSummary(input: ConfirmationInput, confirmed: ConfirmedTa
 /** The one question to ask before anything changes, or undefined when none is asked. */
 export function confirmationQuestion(input: ConfirmationInput): string | undefined {
   if (!input.interactive || input.yes) return undefined;
-  const target = `install into ${input.context === undefined ? 'the current context' : `context ${input.context}`}, namespace ${input.namespace}`;
+  const where = `${input.context === undefined ? 'the current context' : `context ${input.context}`}, namespace ${input.namespace}`;
+  const target = input.upgrade ? `upgrade MLflow ${input.upgrade.from} -> ${input.upgrade.to}, migrating its database, in ${where}` : `install into ${where}`;
   if (input.confirmed === undefined) return `Change the cluster now (${target})?`;
   const news = newSinceSummary(input, input.confirmed);
   if (news.length === 0) return undefined;

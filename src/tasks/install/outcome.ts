@@ -9,6 +9,7 @@ import type { Palette } from '../../ui/colors.js';
 import { diagnose, formatDiagnosis, hintsFor, isEmptyDiagnosis, mergeDiagnoses, type Diagnosis } from '../diagnose.js';
 import { commandOutputTail, explainFailure, releaseAfterHelmFailure, releaseInstalledButUnhealthy, type Explanation } from './failure.js';
 import { releaseSelector, type InstallRun } from './install-run.js';
+import { migrationOutcome, recordMigratedSchema, schemaLines, upgradeOf } from './upgrade-report.js';
 
 const podSteps = new Set(['helm-upgrade', 'rollout', 'pods-ready', 'helm-test']);
 const checksOfTheRelease = new Set(['rollout', 'pods-ready', 'helm-test']);
@@ -109,6 +110,12 @@ export async function failureReport(
     lines.push(...(await whereHelmLeftIt(run)));
   } else if (checksOfTheRelease.has(step.step)) {
     lines.push(releaseInstalledButUnhealthy(run));
+  }
+  const upgrade = podSteps.has(step.step) ? upgradeOf(run) : undefined;
+  if (upgrade) {
+    const outcome = migrationOutcome(run.answers, step.step, error);
+    const recorded = outcome === 'job-completed' ? await recordMigratedSchema(run, upgrade.to) : undefined;
+    lines.push(...schemaLines(upgrade, run.answers, outcome, recorded));
   }
   if (step.step !== 'save-answers' && step.step !== 'cluster-uid') lines.push(answersNotSaved(run));
   lines.push(...run.ledger.describe(), '', `${palette.bold('Fix:')} ${explanation.fix}`, ...rerunLines(command, 'Then'));
