@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // What MLflow's login costs, on the real MLflow server of the test venv (node scripts/test-setup.mjs first):
 // the server's start time (spawn to /health 200) and the first request's latency (experiments/search, with the
-// admin's Basic login when on), then the median of the next ten, with and without `--app-name basic-auth`,
-// interleaved, each run on a fresh SQLite store, one worker, as the chart runs it. Reported, not asserted.
+// admin's Basic login when on), then the median of the next ten: without the login, with it and MLflow's default
+// (every request checks the password hash), and with it and the chart's credential cache (auth.credentialCacheSeconds
+// = 30); interleaved, each run on a fresh SQLite store, one worker, as the chart runs it. Reported, not asserted.
 //   node bench/login-cost.mjs [runs]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,13 +42,14 @@ function get(port, path, headers = {}) {
   });
 }
 
-async function once(login) {
+async function once(mode) {
+  const login = mode !== 'open';
   const dir = mkdtempSync(join(tmpdir(), 'mlflow-bench-login-'));
   const port = await freePort();
   const env = { PATH: `${join(root, '.cache', 'real', 'venv', 'bin')}:/usr/bin:/bin`, HOME: dir, LANG: 'C.UTF-8' };
   const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--backend-store-uri', `sqlite:///${dir}/mlflow.db`, '--workers', '1', '--x-frame-options', 'SAMEORIGIN'];
   if (login) {
-    writeFileSync(join(dir, 'basic_auth.ini'), `[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///${dir}/basic_auth.db\nadmin_username = admin\nauthorization_function = mlflow.server.auth:authenticate_request_basic_auth\n`);
+    writeFileSync(join(dir, 'basic_auth.ini'), `[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///${dir}/basic_auth.db\nadmin_username = admin\nauthorization_function = mlflow.server.auth:authenticate_request_basic_auth\nauth_cache_ttl_seconds = ${mode === 'cached' ? 30 : 0}\n`);
     Object.assign(env, { MLFLOW_AUTH_CONFIG_PATH: join(dir, 'basic_auth.ini'), MLFLOW_AUTH_ADMIN_PASSWORD: password, MLFLOW_FLASK_SERVER_SECRET_KEY: 'bench-secret-key-0123456789' });
     args.push('--app-name', 'basic-auth');
   }
@@ -78,11 +80,11 @@ async function once(login) {
   }
 }
 
-const results = { open: [], login: [] };
+const results = { open: [], login: [], cached: [] };
 for (let i = 0; i < runs; i++) {
-  for (const mode of ['open', 'login']) results[mode].push(await once(mode === 'login'));
+  for (const mode of Object.keys(results)) results[mode].push(await once(mode));
 }
 for (const [mode, list] of Object.entries(results)) {
   const pick = (key) => median(list.map((r) => r[key])).toFixed(0);
-  console.log(`${mode.padEnd(5)}: start to /health ${pick('startMs')} ms, first request ${pick('firstMs')} ms, next requests ${pick('nextMs')} ms (median of ${runs})`);
+  console.log(`${mode.padEnd(6)}: start to /health ${pick('startMs')} ms, first request ${pick('firstMs')} ms, next requests ${pick('nextMs')} ms (median of ${runs})`);
 }
