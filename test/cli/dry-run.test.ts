@@ -53,7 +53,10 @@ describe.skipIf(helm3.unavailable !== undefined || helm4.unavailable !== undefin
     expect(result.code, result.stderr).toBe(0);
     const plan = JSON.parse(result.stdout) as Plan;
     expect(plan).toMatchObject({ release: 'prod', namespace: 'ml', action: 'unknown', valuesFile: 'prod.yaml', chart: { helmVersion: expect.stringMatching(/^v4\./) } });
-    expect(plan.secrets).toEqual([expect.objectContaining({ name: 'prod-mlflow-db', keys: ['password'], providedBy: 'mlflow-install' })]);
+    expect(plan.secrets).toEqual([
+      expect.objectContaining({ name: 'prod-mlflow-db', keys: ['password'], providedBy: 'mlflow-install' }),
+      expect.objectContaining({ name: 'prod-mlflow-auth', keys: ['admin-password', 'flask-secret-key'], providedBy: 'mlflow-install' }),
+    ]);
     expect(plan.commands.find((command) => command.step === 'helm-upgrade')?.argv).toEqual(expect.arrayContaining(['--rollback-on-failure', '--wait=watcher', '--values', 'prod.yaml']));
     expect(plan.resources.map((resource) => resource.kind)).toEqual(expect.arrayContaining(['Deployment', 'Service', 'PersistentVolumeClaim', 'Job']));
     expect(plan.equivalentCommand).toEqual(['npx', 'mlflow-install', '--yes', '--preset', 'postgres', '--release', 'prod', '--namespace', 'ml', '--set', 'backend.db.host=db.internal', '--values-file', 'prod.yaml']);
@@ -72,19 +75,20 @@ describe.skipIf(helm3.unavailable !== undefined || helm4.unavailable !== undefin
     const cwd = scratchDir();
     const password = 'Pw-7f3c9a1e-visible?';
     const master = 'Mpw-0b8d2c44-visible!';
-    const env = cliEnv({ MLFLOW_DB_PASSWORD: password, MLFLOW_DB_MASTER_PASSWORD: master });
+    const admin = 'Apw-5e1d77b0-visible#';
+    const env = cliEnv({ MLFLOW_DB_PASSWORD: password, MLFLOW_DB_MASTER_PASSWORD: master, MLFLOW_ADMIN_PASSWORD: admin });
     const args = ['--dry-run', '--yes', '--set', 'backend.type=mysql', ...setFlags(['backend.db.host=db', 'backend.db.name=mlflow', 'backend.db.user=mlflow', 'backend.createDatabase.enabled=true', 'backend.createDatabase.masterUser=admin'])];
     const text = await runCli(args, { cwd, env });
     const json = await runCli([...args, '--json'], { cwd, env });
     expect(text.code, text.stderr).toBe(0);
     expect(json.code, json.stderr).toBe(0);
     const plan = JSON.parse(json.stdout) as Plan;
-    expect(plan.secrets.map((secret) => secret.name)).toEqual(['mlflow-mlflow-db', 'mlflow-mlflow-db-master']);
+    expect(plan.secrets.map((secret) => secret.name)).toEqual(['mlflow-mlflow-db', 'mlflow-mlflow-db-master', 'mlflow-mlflow-auth']);
     expect(plan.commands.find((command) => command.step === 'secrets')?.stdin).toBe(
       'Secret mlflow-mlflow-db (password: from MLFLOW_DB_PASSWORD); Secret mlflow-mlflow-db-master (master-password: from MLFLOW_DB_MASTER_PASSWORD)',
     );
     const seen = [text.stdout, text.stderr, json.stdout, json.stderr, ...plan.commands.flatMap((command) => command.argv), ...filesIn(cwd).map((file) => file.text)];
-    for (const secret of [password, master, encodeURIComponent(password), Buffer.from(password).toString('base64')]) {
+    for (const secret of [password, master, admin, encodeURIComponent(password), Buffer.from(password).toString('base64'), Buffer.from(admin).toString('base64')]) {
       for (const place of seen) expect(place).not.toContain(secret);
     }
   });
