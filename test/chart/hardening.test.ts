@@ -183,7 +183,7 @@ describe.each(helmMajors.map((major) => toolSet(major)))('chart hardening with h
 
   describe('every pod and container', () => {
     for (const [name, values] of Object.entries({ 'the file backend': {}, 'a database created by the chart': createDatabase })) {
-      it.skipIf(skip)(`${name}: user and group IDs of 10000 or more, resources with ephemeral storage on every container`, async () => {
+      it.skipIf(skip)(`${name}: user and group IDs of 10000 or more, CPU, memory and ephemeral storage requested and limited on every container`, async () => {
         const released = pods(await render(tools, values));
         expect(released.length).toBeGreaterThanOrEqual(2);
         for (const pod of released) {
@@ -191,8 +191,10 @@ describe.each(helmMajors.map((major) => toolSet(major)))('chart hardening with h
           for (const id of ['runAsUser', 'runAsGroup', 'fsGroup']) expect(context[id], `${pod.name} ${id}`).toBeGreaterThanOrEqual(10000);
           for (const container of containersOf(pod.spec)) {
             const resources = (container as Container & { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }).resources;
-            expect(resources?.requests?.['ephemeral-storage'], `${pod.name} ${container.name}`).toBeDefined();
-            expect(resources?.limits?.['ephemeral-storage'], `${pod.name} ${container.name}`).toBeDefined();
+            for (const kind of ['cpu', 'memory', 'ephemeral-storage']) {
+              expect(resources?.requests?.[kind], `${pod.name} ${container.name} requests.${kind}`).toBeDefined();
+              expect(resources?.limits?.[kind], `${pod.name} ${container.name} limits.${kind}`).toBeDefined();
+            }
             expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
           }
         }
@@ -219,5 +221,13 @@ describe.each(helmMajors.map((major) => toolSet(major)))('chart hardening with h
         'Pod/health': '1004Mi',
       });
     });
+  });
+});
+
+describe.each(helmMajors.map((major) => toolSet(major)))('server resources with helm $major', (tools) => {
+  it.skipIf(tools.unavailable !== undefined)('a limit set to null is left out, as Helm merges values', async () => {
+    const server = serverContainer(await render(tools, { resources: { limits: { cpu: null } } })) as Container & { resources: { limits: Record<string, string> } };
+    expect(server.resources.limits.cpu).toBeUndefined();
+    expect(server.resources.limits.memory).toBe('4Gi');
   });
 });
