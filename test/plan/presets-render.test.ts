@@ -43,7 +43,7 @@ describe('every preset with --yes and its minimum --set', () => {
         const json = JSON.stringify(manifests);
         expect(json).not.toMatch(/"password":"[^"]/);
 
-        if (name === 'local') expect(found).toEqual(['Deployment', 'PersistentVolumeClaim', 'Pod', 'Service', 'ServiceAccount']);
+        if (name === 'local') expect(found).toEqual(['Deployment', 'NetworkPolicy', 'PersistentVolumeClaim', 'Pod', 'Service', 'ServiceAccount']);
         if (name === 'postgres' || name === 'mysql') {
           expect(found).toContain('PersistentVolumeClaim');
           expect(json).toContain('"name":"mlflow-mlflow-db"');

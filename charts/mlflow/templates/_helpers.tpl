@@ -25,6 +25,12 @@ app.kubernetes.io/name: {{ include "mlflow.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* The server pods only (the Jobs and the helm test pod share mlflow.selectorLabels). */}}
+{{- define "mlflow.serverSelectorLabels" -}}
+{{ include "mlflow.selectorLabels" . }}
+app.kubernetes.io/component: tracking-server
+{{- end }}
+
 {{- define "mlflow.labels" -}}
 helm.sh/chart: {{ include "mlflow.chart" . }}
 {{ include "mlflow.selectorLabels" . }}
@@ -371,4 +377,26 @@ wants foreign key names unique in a database). PostgreSQL and SQL Server keep th
 - name: secrets-store
   mountPath: {{ .Values.secrets.store.mountPath }}
   readOnly: true
+{{- end }}
+
+{{/*
+The TCP ports besides 443 that the release's pods connect to when networkPolicy.restrictEgress is on, as a YAML
+list: the database's, an S3-compatible endpoint's (MinIO on 9000), then networkPolicy.egressPorts.
+*/}}
+{{- define "mlflow.egressPorts" -}}
+{{- $ports := list }}
+{{- if include "mlflow.engine" . }}
+{{- $ports = append $ports ((include "mlflow.connection" . | fromYaml).port | int) }}
+{{- end }}
+{{- with .Values.artifacts.s3EndpointUrl }}
+{{- $url := urlParse . }}
+{{- $hostPort := splitList ":" $url.host }}
+{{- if gt (len $hostPort) 1 }}
+{{- $ports = append $ports (last $hostPort | int) }}
+{{- else if eq $url.scheme "http" }}
+{{- $ports = append $ports 80 }}
+{{- end }}
+{{- end }}
+{{- range .Values.networkPolicy.egressPorts }}{{ $ports = append $ports (int .) }}{{ end }}
+{{- without (uniq $ports) 443 | toYaml }}
 {{- end }}

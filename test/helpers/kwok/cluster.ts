@@ -162,7 +162,8 @@ export class KwokCluster {
   private async start(options: KwokClusterOptions): Promise<void> {
     const config = await this.writeConfig(options);
     await this.kwokctl(['--config', config, 'create', 'cluster', '--kubeconfig', this.kubeconfig, '--wait', '90s', '--timeout', '120s'], 150_000);
-    await this.kwokctl(['scale', 'node', '--replicas', '1']);
+    // A kubelet reports its node's ephemeral storage; kwok's node has none, and the scheduler refuses a pod that requests some.
+    await this.kwokctl(['scale', 'node', '--replicas', '1', '--param', '.allocatable["ephemeral-storage"] = "100Gi"']);
     await this.apply(baseObjects(this.dir, options.volumes ?? 12));
   }
 
