@@ -40,6 +40,7 @@ export function relevantKeys(answers: Answers): string[] {
     'networkPolicy.ingressNamespace': answers.networkPolicy.enabled && ingress,
     'networkPolicy.prometheusNamespace': answers.networkPolicy.enabled && answers.prometheus.expose,
     'networkPolicy.extraNamespaces': answers.networkPolicy.enabled,
+    'networkPolicy.allowedCidrs': answers.networkPolicy.enabled,
     'networkPolicy.restrictEgress': answers.networkPolicy.enabled,
   };
   return answerFields.map((field) => field.key).filter((key) => relevant[key] ?? true);

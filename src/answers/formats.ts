@@ -16,6 +16,15 @@ export function isIpv4(value: string): boolean {
   return ipv4.test(value);
 }
 
+/** An IPv4 address range in CIDR notation whose address is the range's first (what a NetworkPolicy ipBlock takes). */
+export function isIpv4Cidr(value: string): boolean {
+  const [address = '', bits, ...rest] = value.split('/');
+  if (rest.length > 0 || bits === undefined || !/^(3[0-2]|[12]?\d)$/.test(bits) || !isIpv4(address)) return false;
+  const number = address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  const hostBits = 32 - Number(bits);
+  return number % 2 ** hostBits === 0;
+}
+
 /** A database host: DNS names are case-insensitive, and an IPv4 address is a valid host. */
 export function isHostname(value: string): boolean {
   return isDns1123Subdomain(value.toLowerCase());

@@ -6,6 +6,7 @@ import {
   isHostname,
   isHttpUrl,
   isIngressHost,
+  isIpv4Cidr,
   isMlflowUsername,
   isParameterKey,
   isQualifiedName,
@@ -288,6 +289,11 @@ export const AnswersSchema = z
           z.array(checkedString((value) => isDns1123Label(value))).default([]),
           'More namespaces whose pods may reach the server.',
           'a list of namespace names (DNS-1123 labels), comma-separated with --set, e.g. team-a,team-b',
+        ),
+        allowedCidrs: answer(
+          z.array(checkedString((value) => isIpv4Cidr(value))).default([]),
+          "Address ranges admitted to the server, for a load balancer that reaches pods from its own addresses (an AWS ALB in IP mode: the VPC's CIDR).",
+          'a list of IPv4 ranges in CIDR notation, comma-separated with --set, e.g. 10.0.0.0/16',
         ),
         restrictEgress: answer(
           z.boolean().default(false),

@@ -45,7 +45,7 @@ export interface ChartValues {
   auth:
     | { enabled: false }
     | { enabled: true; adminUser: string; defaultPermission: AuthPermission; existingSecret: string; adminPasswordKey: string; flaskSecretKeyKey: string };
-  networkPolicy: { enabled: false } | { enabled: true; allowedNamespaces: string[]; restrictEgress: boolean };
+  networkPolicy: { enabled: false } | { enabled: true; allowedNamespaces: string[]; allowedCidrs: string[]; restrictEgress: boolean };
   serviceAccount: { annotations: Record<string, string> };
   /** Only for another MLflow version than the chart's: the chart's own tag follows its appVersion. */
   image?: { tag: string };
@@ -172,7 +172,8 @@ export function allowedNamespaces(answers: Answers): string[] {
 
 function networkPolicyValues(answers: Answers): ChartValues['networkPolicy'] {
   if (!answers.networkPolicy.enabled) return { enabled: false };
-  return { enabled: true, allowedNamespaces: allowedNamespaces(answers), restrictEgress: answers.networkPolicy.restrictEgress };
+  const { allowedCidrs, restrictEgress } = answers.networkPolicy;
+  return { enabled: true, allowedNamespaces: allowedNamespaces(answers), allowedCidrs, restrictEgress };
 }
 
 export function toChartValues(answers: Answers): ChartValues {

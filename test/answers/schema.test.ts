@@ -44,6 +44,7 @@ const table: Record<string, { good: string[]; bad: string[] }> = {
   'networkPolicy.ingressNamespace': { good: ['', 'ingress-nginx'], bad: ['Ingress', 'a_b'] },
   'networkPolicy.prometheusNamespace': { good: ['', 'monitoring'], bad: ['Monitoring'] },
   'networkPolicy.extraNamespaces': { good: ['', 'team-a', 'team-a,team-b', '[team-a, team-b]'], bad: ['Team', 'a,b_c'] },
+  'networkPolicy.allowedCidrs': { good: ['', '10.0.0.0/16', '10.0.0.0/16,172.16.0.0/12', '0.0.0.0/0', '1.2.3.4/32'], bad: ['10.0.0.1/16', '10.0.0.0', '10.0.0.0/33', '10.0.0/8', '::/0'] },
   'networkPolicy.restrictEgress': { good: ['true', 'false'], bad: ['1'] },
   'mlflow.version': { good: ['3.16.1', '3.5.0', '4.0.0'], bad: ['3.4.9', '2.22.0', 'v3.16.1', '3.16', '3.16.1rc0', 'latest', ''] },
   'serviceAccount.annotations': { good: ['{}', '{eks.amazonaws.com/role-arn: arn}'], bad: ['arn', '{bad key: x}'] },

@@ -35,12 +35,14 @@ describe('answers -> chart values', () => {
 
   it('networkPolicy: the ingress namespace with an Ingress, Prometheus with metrics, then the extra ones, each once, never the own namespace', () => {
     const on = ['networkPolicy.ingressNamespace=ingress-nginx', 'networkPolicy.prometheusNamespace=monitoring', 'networkPolicy.extraNamespaces=team-a,monitoring,mlflow'];
-    expect(valuesFor(...on).networkPolicy).toEqual({ enabled: true, allowedNamespaces: ['team-a', 'monitoring'], restrictEgress: false });
+    expect(valuesFor(...on).networkPolicy).toEqual({ enabled: true, allowedNamespaces: ['team-a', 'monitoring'], allowedCidrs: [], restrictEgress: false });
     expect(valuesFor(...on, 'ingress.enabled=true', 'ingress.host=ml.example.com', 'prometheus.expose=true', 'networkPolicy.restrictEgress=true').networkPolicy).toEqual({
       enabled: true,
       allowedNamespaces: ['ingress-nginx', 'monitoring', 'team-a'],
+      allowedCidrs: [],
       restrictEgress: true,
     });
+    expect(valuesFor('networkPolicy.allowedCidrs=10.0.0.0/16,10.1.0.0/16').networkPolicy).toMatchObject({ allowedCidrs: ['10.0.0.0/16', '10.1.0.0/16'] });
     expect(valuesFor('networkPolicy.enabled=false', ...on).networkPolicy).toEqual({ enabled: false });
   });
 

@@ -10,6 +10,7 @@ export const presetMinimums: Record<string, string[]> = {
     'secrets.objects.masterPassword=rds!cluster-0a1b2c3d#password',
     'artifacts.root=s3://example-mlflow-artifacts/mlflow',
     'serviceAccount.annotations.eks.amazonaws.com/role-arn=arn:aws:iam::123456789012:role/mlflow',
+    'networkPolicy.allowedCidrs=10.0.0.0/16',
   ],
   'gcp-cloudsql': [
     'backend.db.host=10.20.0.3',
