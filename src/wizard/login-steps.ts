@@ -70,5 +70,29 @@ const ingressNamespaceStep: Step = {
   },
 };
 
+/** Asked where no namespace rule can admit the traffic: a preset that requires it, or an AWS ALB (IP mode). */
+function wantsAddressRanges(state: WizardState): boolean {
+  const answers = currentAnswers(state);
+  if (!relevantKeys(answers).includes('networkPolicy.allowedCidrs')) return false;
+  return state.base.presetRequired.includes('networkPolicy.allowedCidrs') || (answers.ingress.enabled && answers.ingress.className === 'alb');
+}
+
+const allowedCidrsStep: Step = {
+  id: 'networkPolicy.allowedCidrs',
+  section: 'Login',
+  label: 'Address ranges admitted',
+  keys: ['networkPolicy.allowedCidrs'],
+  relevant: wantsAddressRanges,
+  given: (state) => givenBySource(state, 'networkPolicy.allowedCidrs'),
+  ask: async (io, state) => {
+    await askText(io, state, {
+      key: 'networkPolicy.allowedCidrs',
+      message: 'Address ranges admitted to the server (CIDR)',
+      help: "An AWS ALB in IP mode reaches the pods from the VPC's addresses, which no namespace rule admits: give the VPC's CIDR, e.g. 10.0.0.0/16 (comma-separated for more).",
+      required: state.base.presetRequired.includes('networkPolicy.allowedCidrs'),
+    });
+  },
+};
+
 /** Right after the ingress questions: the login, its admin password, and who may reach the server. */
-export const loginSteps: readonly Step[] = [loginStep, adminPasswordStep, ingressNamespaceStep];
+export const loginSteps: readonly Step[] = [loginStep, adminPasswordStep, ingressNamespaceStep, allowedCidrsStep];

@@ -82,6 +82,7 @@ describe('required answers', () => {
       'secrets.objects.masterPassword',
       'artifacts.root',
       'serviceAccount.annotations.eks.amazonaws.com/role-arn',
+      'networkPolicy.allowedCidrs',
     ]);
     expect(missingFor({ preset: 'gcp-cloudsql' })).toEqual([
       'backend.db.host',

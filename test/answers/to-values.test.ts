@@ -15,7 +15,7 @@ describe('answers -> chart values', () => {
       secrets: { store: { enabled: false } },
       prometheus: { expose: false, serviceMonitor: { enabled: false } },
       auth: { enabled: true, adminUser: 'admin', defaultPermission: 'READ', existingSecret: 'mlflow-mlflow-auth', adminPasswordKey: 'admin-password', flaskSecretKeyKey: 'flask-secret-key' },
-      networkPolicy: { enabled: true, allowedNamespaces: [], restrictEgress: false },
+      networkPolicy: { enabled: true, allowedNamespaces: [], allowedCidrs: [], restrictEgress: false },
       serviceAccount: { annotations: {} },
       persistence: { enabled: true, size: '10Gi', storageClass: '' },
     });

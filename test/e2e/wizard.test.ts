@@ -127,6 +127,7 @@ describe.skipIf(noCluster !== undefined)('the wizard in a real terminal, against
     await reply(session, 'Require a login?');
     await reply(session, 'Admin password for admin (empty: generate one)');
     await reply(session, 'Namespace of the ingress controller');
+    await reply(session, 'Address ranges admitted to the server (CIDR)', { type: '10.0.0.0/16' });
     await reply(session, 'Password reference in the store', { type: 'mlflow/db#password' });
     await reply(session, 'Master password reference in the store', { type: 'rds!cluster-1#password' });
     await reply(session, 'Expose Prometheus metrics on /metrics?');

@@ -243,6 +243,7 @@ describe('the questions: presets, flags and the earlier run', () => {
     await answer(terminal, 'Require a login? (Y/n)', enter);
     await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
     await answer(terminal, 'Namespace of the ingress controller', enter);
+    await answer(terminal, 'Address ranges admitted to the server (CIDR)', { type: '10.0.0.0/16' });
     const reference = await terminal.next();
     expect(reference.screen()).toContain('Password reference in the store');
     reference.type('not a reference');
