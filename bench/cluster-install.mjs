@@ -12,26 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKwokCluster } from '../scripts/load-test-cluster.mjs';
+import { median, timed as timedIn } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.argv[2] ?? 5);
 const major = Number(process.argv[3] ?? 4);
 const cli = join(root, 'bin', 'mlflow-install.js');
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function timed(command, args, env) {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: scratch });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${[command, ...args].join(' ')} exited ${result.status}:\n${result.stderr}\n${result.stdout}`.slice(0, 4000));
-  return ms;
-}
 
 const scratch = mkdtempSync(join(tmpdir(), 'bench-cluster-'));
+const timed = (command, args, env) => timedIn(command, args, env, scratch);
 
 function coldBuild() {
   const cache = join(scratch, 'cold');

@@ -5,31 +5,20 @@
 // (PostgreSQL preset: the pre-upgrade migration Job runs in both), interleaved, medians as a ratio. Reported, not
 // asserted. Run after `npm run build` and `node scripts/test-setup.mjs`:
 //   node bench/upgrade.mjs [runs] [helm major]
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadKwokCluster } from '../scripts/load-test-cluster.mjs';
+import { median, timed as timedIn } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.argv[2] ?? 3);
 const major = Number(process.argv[3] ?? 4);
 const cli = join(root, 'bin', 'mlflow-install.js');
 const scratch = mkdtempSync(join(tmpdir(), 'bench-upgrade-'));
+const timed = (command, args, env) => timedIn(command, args, env, scratch);
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function timed(command, args, env) {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], cwd: scratch });
-  const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 0) throw new Error(`${[command, ...args].join(' ')} exited ${result.status}:\n${result.stderr}\n${result.stdout}`.slice(0, 4000));
-  return ms;
-}
 
 const { KwokCluster, controlPlane } = await loadKwokCluster();
 if (!controlPlane().ok) {
