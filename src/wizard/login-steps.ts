@@ -25,13 +25,14 @@ const loginStep: Step = {
   relevant: () => true,
   given: (state) => givenBySource(state, 'auth.enabled'),
   ask: async (io, state) => {
-    for (;;) {
-      const wanted = await askYesNo(io, state, 'auth.enabled', 'Require a login?');
-      if (wanted) return;
-      io.say(io.palette.warn(`  Without a login, ${noLoginWarning}; ${exposure(state)} exposes it.`));
-      const sure = await io.prompter.confirm({ message: 'Install without a login anyway?', default: false });
-      if (sure) return;
-    }
+    const wanted = await askYesNo(io, state, 'auth.enabled', 'Require a login?');
+    if (wanted) return;
+    io.say(io.palette.warn(`  Warning: ${noLoginWarning}, and ${exposure(state)} exposes it.`));
+    const sure = await io.prompter.confirm({ message: 'Install without a login anyway?', default: false });
+    if (sure) return;
+    // "No" to going without a login is a yes to the login: asking the first question again would offer "no" again.
+    state.typed.set('auth.enabled', true);
+    io.say('  A login will be required.');
   },
 };
 

@@ -28,6 +28,30 @@ describe('the questions: file backend (the local default)', () => {
     expect(said.join('\n')).toContain('npx mlflow-install --yes --set backend.volume.storageClass=fast-ssd');
   });
 
+  for (const anyway of [false, true]) {
+    it(`no login while the NodePort exposes the server: warned, and ${anyway ? 'confirmed: no admin password is asked' : '"no" to going without one means a login'}`, async () => {
+      const { terminal, said, outcome } = startWizard({});
+      await answer(terminal, 'Release name (mlflow)', enter);
+      await answer(terminal, 'Namespace (mlflow)', enter);
+      await answer(terminal, '❯ file: SQLite on a persistent volume', enter);
+      await answer(terminal, 'Volume size (10Gi)', enter);
+      await answer(terminal, 'StorageClass of the volume', enter);
+      await answer(terminal, "on the server's volume", enter);
+      await answer(terminal, 'Expose MLflow through an Ingress? (y/N)', enter);
+      await answer(terminal, 'Require a login? (Y/n)', { type: 'n' });
+      await answer(terminal, 'Install without a login anyway? (y/N)', anyway ? { type: 'y' } : enter);
+      expect(said.join('\n')).toContain("Warning: no login: anyone who reaches the server can read, change and delete every experiment and run, and the NodePort Service (on every node's address) exposes it.");
+      if (!anyway) await answer(terminal, 'Admin password for admin (empty: generate one)', enter);
+      await answer(terminal, 'Expose Prometheus metrics on /metrics? (y/N)', enter);
+      await answer(terminal, 'What now?', { down: 1 });
+      const result = await outcome;
+      expect(result.resolved.answers.auth.enabled).toBe(!anyway);
+      const text = said.join('\n');
+      if (anyway) expect(text).toContain('Warning: no login: anyone who reaches the server');
+      else expect(text).toContain('A login will be required.');
+    });
+  }
+
   it('asks again, with the schema message, when a typed value is refused', async () => {
     const { terminal, outcome } = startWizard({ context: 'kind-dev' });
     const release = await terminal.next();
