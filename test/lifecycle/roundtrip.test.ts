@@ -65,11 +65,12 @@ describe.skipIf(noCluster !== undefined)('install, uninstall, install again on a
       // The installer made the namespace, and labels it so: --purge may remove it later.
       expect((await cluster.object('Namespace', undefined, namespace))?.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('mlflow-install');
       const secret = await cluster.object('Secret', namespace, 'mlflow-mlflow-db');
+      const login = await cluster.object('Secret', namespace, 'mlflow-mlflow-auth');
       await noLeak(first, 'first install');
 
       const uninstall = await runAgainst(cluster, ['uninstall', '--yes', '-n', namespace]);
       expect(uninstall.code, uninstall.stderr).toBe(0);
-      expect(uninstall.stdout).toContain(`Left in namespace ${namespace}: PersistentVolumeClaim mlflow-data, Secret mlflow-mlflow-db, ConfigMap mlflow-mlflow-install.`);
+      expect(uninstall.stdout).toContain(`Left in namespace ${namespace}: PersistentVolumeClaim mlflow-data, Secret mlflow-mlflow-auth, Secret mlflow-mlflow-db, ConfigMap mlflow-mlflow-install.`);
       expect(await cluster.release(namespace, 'mlflow')).toBeUndefined();
       // Kept, the claim holds on to its volume: nothing else can bind it.
       expect(await claimOf(cluster, namespace)).toMatchObject({ metadata: { uid: claim?.metadata.uid }, spec: { volumeName: claim?.spec?.volumeName }, status: { phase: 'Bound' } });
@@ -83,6 +84,8 @@ describe.skipIf(noCluster !== undefined)('install, uninstall, install again on a
       expect(await claimOf(cluster, namespace)).toMatchObject({ metadata: { uid: claim?.metadata.uid }, spec: { volumeName: claim?.spec?.volumeName }, status: { phase: 'Bound' } });
       // The kept Secret is the one in use (the same object).
       expect((await cluster.object('Secret', namespace, 'mlflow-mlflow-db'))?.metadata.uid).toBe(secret?.metadata.uid);
+      // The login's Secret too: the users in the kept database were made with its admin password.
+      expect((await cluster.object('Secret', namespace, 'mlflow-mlflow-auth'))?.['data']).toEqual(login?.['data']);
       await noLeak(second, 'second install');
       const status = await runAgainst(cluster, ['status', '--json', '-n', namespace]);
       expect(status.code, status.stderr).toBe(0);

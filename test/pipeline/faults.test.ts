@@ -158,15 +158,19 @@ async function firstInstallRolledBack(run: Install, cluster: TestCluster, namesp
   expect(run.code, run.stderr).toBe(1);
   expect(run.stderr).toContain('Nothing of release mlflow is installed: helm removed what it had created (helm rolled back the first install).');
   const namespaceLine = created ? ` {2}- namespace ${namespace} \\(created\\)\\n` : '';
-  expect(run.stderr).toMatch(new RegExp(`Changed by this run before that step, and still in place:\\n${namespaceLine} {2}- Secret mlflow-mlflow-db in ${namespace} \\(created or updated\\)\\n`));
+  expect(run.stderr).toMatch(
+    new RegExp(`Changed by this run before that step, and still in place:\\n${namespaceLine} {2}- Secret mlflow-mlflow-db in ${namespace} \\(created or updated\\)\\n {2}- Secret mlflow-mlflow-auth in ${namespace} \\(created\\)\\n`),
+  );
   if (created) expect(run.stderr).toContain(`kubectl delete namespace ${namespace}`);
   expect(run.stderr).toContain(`The answers of this run are not saved in ConfigMap ${namespace}/mlflow-mlflow-install`);
   expect(run.stderr).toContain(`Then, rerun the same command:\n  npx mlflow-install --yes --preset postgres --namespace ${namespace} --set backend.db.host=db.internal --timeout ${timeout}\n`);
   expect(await cluster.release(namespace, 'mlflow')).toBeUndefined();
   // Only release mlflow's objects (named mlflow or mlflow-*): another release may share the namespace.
   const left = (await cluster.namespaceObjects(namespace)).filter((object) => /^\w+\/mlflow(-|$)/.test(object));
-  expect(left).toContain('Secret/mlflow-mlflow-db');
-  for (const object of left.filter((name) => name !== 'Secret/mlflow-mlflow-db')) {
+  // The run's Secrets stay (the login's too: a rerun must find the same admin password).
+  const secrets = ['Secret/mlflow-mlflow-db', 'Secret/mlflow-mlflow-auth'];
+  expect(left).toEqual(expect.arrayContaining(secrets));
+  for (const object of left.filter((name) => !secrets.includes(name))) {
     expect(object).toMatch(/^(PersistentVolumeClaim|Job)\//);
     expect(run.stderr).toMatch(new RegExp(`helm left in place: .*${object.replace('/', ' ')} \\(`));
   }

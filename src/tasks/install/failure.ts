@@ -164,7 +164,13 @@ export function releaseInstalledButUnhealthy(run: InstallRun): string {
 }
 
 /** The last lines a failed command printed on either stream: the phase of each test pod helm test ran, for one. */
-export function commandOutputTail(error: unknown, lines = 15): string[] {
+/**
+ * What `helm test` said about its test pods: its output without the chart's NOTES (which helm prints after the test
+ * suite, and which would push the suite's Phase lines out of a tail), then the end of stderr.
+ */
+export function helmTestOutput(error: unknown, lines = 15): string[] {
   if (!(error instanceof CommandFailedError)) return [];
-  return [...tailLines(error.stdout, lines), ...error.stderrTail.slice(-5)];
+  const notes = error.stdout.search(/^NOTES:$/m);
+  return [...tailLines(notes === -1 ? error.stdout : error.stdout.slice(0, notes), lines), ...error.stderrTail.slice(-5)];
 }
+

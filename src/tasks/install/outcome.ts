@@ -7,7 +7,7 @@ import { kubectlTool, runTool } from '../../cluster/tool-errors.js';
 import type { PlannedCommand } from '../../plan/commands.js';
 import type { Palette } from '../../ui/colors.js';
 import { diagnose, formatDiagnosis, hintsFor, isEmptyDiagnosis, mergeDiagnoses, type Diagnosis } from '../diagnose.js';
-import { commandOutputTail, explainFailure, releaseAfterHelmFailure, releaseInstalledButUnhealthy, type Explanation } from './failure.js';
+import { explainFailure, helmTestOutput, releaseAfterHelmFailure, releaseInstalledButUnhealthy, type Explanation } from './failure.js';
 import { releaseSelector, type InstallRun } from './install-run.js';
 import { migrationOutcome, recordMigratedSchema, schemaLines, upgradeOf } from './upgrade-report.js';
 
@@ -93,7 +93,7 @@ export async function failureReport(
 ): Promise<{ lines: string[]; explanation: Explanation }> {
   const explanation = explainFailure(step, error, run);
   const lines = ['', `${palette.fail('Cause:')} ${explanation.cause}`];
-  const output = commandOutputTail(error);
+  const output = helmTestOutput(error);
   if (step.step === 'helm-test' && output.length > 0) lines.push('The test said:', ...output.map((line) => `  ${line}`));
   if (podSteps.has(step.step)) {
     const diagnosis = await podDiagnosis(run);
