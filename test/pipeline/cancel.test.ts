@@ -26,7 +26,9 @@ function expectCancelledMessage(stderr: string, release: string): void {
   expect(stderr).toContain(`Cancelled during: Install or upgrade the release ${release}.`);
   expect(stderr).toContain(`helm was stopped. Nothing of release ${release} is installed: helm removed what it had created (helm rolled back the first install).`);
   expect(stderr).toContain(`The answers of this run are not saved in ConfigMap ${namespace}/${release}-mlflow-install`);
-  expect(stderr).toMatch(new RegExp(`Changed by this run before that step, and still in place:\\n {2}- Secret ${release}-mlflow-db in ${namespace} \\(created or updated\\)\\n`));
+  expect(stderr).toMatch(
+    new RegExp(`Changed by this run before that step, and still in place:\\n {2}- Secret ${release}-mlflow-db in ${namespace} \\(created or updated\\)\\n {2}- Secret ${release}-mlflow-auth in ${namespace} \\(created\\)\\n`),
+  );
   expect(stderr).toContain(`To resume, rerun the same command:\n  ${rerunLine(release)}\n`);
 }
 
@@ -55,9 +57,10 @@ describe.skipIf(noCluster !== undefined)('Ctrl-C', () => {
       expect(run.stderr).toMatch(/mlflow-install: cancelled; rerun the same command to resume$/);
       expect(await cluster.release(namespace, release)).toBeUndefined();
       expect(toolsRunningOn(cluster).filter((tool) => tool.argv.includes(release)), 'no helm of this release left running').toEqual([]);
-      // What is left is the Secret and what helm keeps (the volume claim), each named in the message.
+      // What is left is the Secrets (the database's and the login's) and what helm keeps (the volume claim), each
+      // named in the message.
       const left = (await cluster.namespaceObjects(namespace)).filter((object) => object.includes(`/${release}-`));
-      expect(left).toEqual([`PersistentVolumeClaim/${release}-mlflow-data`, `Secret/${release}-mlflow-db`]);
+      expect(left).toEqual([`PersistentVolumeClaim/${release}-mlflow-data`, `Secret/${release}-mlflow-auth`, `Secret/${release}-mlflow-db`]);
       expect(run.stderr).toContain(`helm left in place: PersistentVolumeClaim ${release}-mlflow-data (marked to be kept, with its data)`);
       await expectNoLeak(password, cluster, run, namespace);
 
