@@ -144,7 +144,9 @@ export function serverOptionsSuite(): void {
       const servicePort = (service?.spec as { ports?: { port: number }[] } | undefined)?.ports?.[0]?.port;
       const serviceUrl = `http://${service?.metadata.name ?? ''}:${servicePort ?? ''}`;
       const argv = [...(local.container(container).command ?? []), ...(local.container(container).args ?? [])].join(' ');
-      expect(argv, 'the test pod calls the Service').toContain(`${serviceUrl}/health`);
+      // The base URL is the test script's argument; it asks the Service for /health (and, with a login, for a 401).
+      expect(argv, 'the test pod calls the Service').toContain(` ${serviceUrl} `);
+      expect(argv).toContain('base + "/health"');
       const result = await local.run(container, 60_000, { rewrite: { [serviceUrl]: `http://127.0.0.1:${server.port}` } });
       expect(result.exit.code, result.output).toBe(0);
       expect(result.output).toMatch(/answered OK/);
