@@ -4,6 +4,7 @@
 // create-database Job, the database wait, the helm test) once each; the server starting, idle, under the load of
 // bench/load-client.py (the real MlflowClient) and after it. Run by bench/load.mjs.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,10 +78,12 @@ export interface BackendFigures {
 }
 
 // Fixed, not secret: the bench's throwaway databases and server live in temporary folders for minutes.
-const DB_PASSWORD = 'bench-db-password-1';
-const MASTER_PASSWORD = 'bench-master-password-1';
-const ADMIN_PASSWORD = 'bench-admin-password-1';
-const FLASK_KEY = 'bench-flask-secret-key-0123456789abcdef';
+// Made fresh for each run: no credential is written in the source.
+const fresh = (): string => randomBytes(18).toString('base64url');
+const DB_PASSWORD = fresh();
+const MASTER_PASSWORD = fresh();
+const ADMIN_PASSWORD = fresh();
+const FLASK_KEY = fresh();
 const AUTH_SECRET = 'mlflow-bench-auth';
 const TIMEOUT_MS = 600_000;
 

@@ -6,6 +6,7 @@
 // = 30); interleaved, each run on a fresh SQLite store, one worker, as the chart runs it. Reported, not asserted.
 //   node bench/login-cost.mjs [runs]
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -16,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.argv[2] ?? 3);
 const mlflow = join(root, '.cache', 'real', 'venv', 'bin', 'mlflow');
-const password = `bench-${Math.random().toString(36).slice(2)}-password`;
+// Made fresh for each run: no credential is written in the source.
+const password = randomBytes(18).toString('base64url');
+const flaskKey = randomBytes(32).toString('base64url');
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -50,7 +53,7 @@ async function once(mode) {
   const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--backend-store-uri', `sqlite:///${dir}/mlflow.db`, '--workers', '1', '--x-frame-options', 'SAMEORIGIN'];
   if (login) {
     writeFileSync(join(dir, 'basic_auth.ini'), `[mlflow]\ndefault_permission = READ\ndatabase_uri = sqlite:///${dir}/basic_auth.db\nadmin_username = admin\nauthorization_function = mlflow.server.auth:authenticate_request_basic_auth\nauth_cache_ttl_seconds = ${mode === 'cached' ? 30 : 0}\n`);
-    Object.assign(env, { MLFLOW_AUTH_CONFIG_PATH: join(dir, 'basic_auth.ini'), MLFLOW_AUTH_ADMIN_PASSWORD: password, MLFLOW_FLASK_SERVER_SECRET_KEY: 'bench-secret-key-0123456789' });
+    Object.assign(env, { MLFLOW_AUTH_CONFIG_PATH: join(dir, 'basic_auth.ini'), MLFLOW_AUTH_ADMIN_PASSWORD: password, MLFLOW_FLASK_SERVER_SECRET_KEY: flaskKey });
     args.push('--app-name', 'basic-auth');
   }
   const started = process.hrtime.bigint();
