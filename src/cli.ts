@@ -62,6 +62,7 @@ function buildProgram(run: (name: string, options: GlobalOptions) => Promise<voi
     .option('--values-file <path>', 'where to write the chart values', './mlflow-values.yaml')
     .option('--chart <path>', 'chart to install (default: the bundled chart)')
     .option('--dry-run', 'write the values file and print the plan; change nothing', false)
+    .option('--backup-to <path>', 'before an existing release changes, back its database up to this new file')
     .addHelpText(
       'after',
       `

@@ -15,6 +15,8 @@ export interface GlobalOptions {
   dryRun: boolean;
   json: boolean;
   purge: boolean;
+  /** install: back the database up to this new file before an existing release changes (absolute once checked). */
+  backupTo?: string;
   color: boolean;
   verbose: boolean;
 }

@@ -28,3 +28,16 @@ export function tailLines(text: string, count: number): string[] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim().length > 0);
   return lines.slice(-count);
 }
+
+/** A size in bytes for people: 812 B, 3.4 KiB, 120 MiB. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit] ?? 'TiB'}`;
+}

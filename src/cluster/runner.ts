@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
@@ -45,6 +46,11 @@ export interface RunRequest {
   env?: Record<string, string>;
   /** A read-only request whose answer other runners of the run may reuse (see SharedReads). */
   shared?: boolean;
+  /**
+   * stdout goes, as bytes, into this new file (created 0600; an existing one is refused) instead of being kept:
+   * for output that is data, not text (a database dump). The result's stdout is then empty.
+   */
+  stdoutFile?: string;
 }
 
 export interface RunResult {
@@ -185,7 +191,9 @@ export class CommandRunner {
     if (this.signal?.aborted) throw new CommandCancelledError(command, `cancelled before ${name} could start`);
 
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
-    this.log?.({ type: 'start', command });
+    // Created here, empty and 0600, so that the child's writes land in a file only this user can read.
+    if (request.stdoutFile !== undefined) closeSync(openSync(request.stdoutFile, 'wx', 0o600));
+    this.log?.({ type: 'start', command: request.stdoutFile === undefined ? command : `${command} > ${shellLine(request.stdoutFile, [])}` });
     const child = execa(request.file, [...request.args], {
       reject: false,
       timeout: timeoutMs,
@@ -196,6 +204,7 @@ export class CommandRunner {
       extendEnv: false,
       stripFinalNewline: false,
       maxBuffer: 64 * 1024 * 1024,
+      ...(request.stdoutFile === undefined ? {} : { stdout: { file: request.stdoutFile } }),
     });
     if (this.log !== undefined || request.onLine !== undefined) {
       for (const stream of ['stdout', 'stderr'] as const) {

@@ -18,6 +18,7 @@ import { CommandRunner } from '../cluster/runner.js';
 import { SharedReads } from '../cluster/shared-reads.js';
 import { ExitCode, UsageError } from '../errors.js';
 import type { GlobalOptions } from '../options.js';
+import { checkBackupEngine, checkBackupTarget } from '../plan/backup-target.js';
 import { bundledChartDir } from '../plan/chart.js';
 import type { ClusterView } from '../plan/cluster-view.js';
 import type { ConfirmedTarget } from '../tasks/install/confirmation.js';
@@ -244,6 +245,7 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
     tools: { helm: options.helm, kubectl: options.kubectl, helmMajor: rendered.version.major, helmVersion: rendered.version.text },
     kube,
     timeout: options.timeout,
+    ...(options.backupTo ? { backupTo: options.backupTo } : {}),
     manifests: rendered.manifests,
     ...(view ? { cluster: view } : {}),
     ...(cluster && !cluster.reachable ? { clusterNote: cluster.reason } : {}),
@@ -257,6 +259,7 @@ async function dryRun(options: GlobalOptions, context: InstallContext, resolved:
 
 export async function runInstall(options: GlobalOptions, context: InstallContext): Promise<number> {
   checkTimeout(options.timeout);
+  if (options.backupTo !== undefined) options = { ...options, backupTo: checkBackupTarget(options.backupTo, context.cwd) };
   checkAdminPasswordEnvironment(context.env);
   const givenAdminPassword = context.env[adminPasswordEnv] !== undefined;
   chartPath(options, context.cwd); // a --chart that is no chart is bad usage, said before the cluster is read
@@ -273,6 +276,7 @@ export async function runInstall(options: GlobalOptions, context: InstallContext
   if (missing.length > 0) {
     throw new UsageError(`missing answers (with --yes nothing is asked): ${missing.map((answer) => answer.flag).join(' ')}`);
   }
+  if (options.backupTo !== undefined) checkBackupEngine(resolved.answers);
   const specs = secretSpecs(resolved.answers);
   checkSecretEnvironment(specs, context.env);
   const values = toChartValues(resolved.answers);

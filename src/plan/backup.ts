@@ -10,11 +10,17 @@ import { kubectlArgv, type KubeTarget, type Tools } from './commands.js';
  */
 export interface BackupCommand {
   argv: string[];
+  /** What the dump holds, for checking that it is whole. */
+  format: BackupFormat;
+  /** Written to the command's stdin (a newline that starts the dump once kubectl is attached), shown as `echo |`. */
+  input?: '\n';
   /** What the file holds, e.g. "a plain SQL dump (psql restores it)". */
   holds: string;
   /** A file name to suggest. */
   suggestedFile: string;
 }
+
+export type BackupFormat = 'postgres-sql' | 'mysql-sql' | 'sqlite-tar';
 
 export type BackupEnv = { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
 
@@ -29,22 +35,35 @@ export interface DumpPod {
 /** Dump clients newer than the servers they dump (pg_dump refuses an older client; mariadb-dump also reads MySQL). */
 export const dumpImages = { postgres: 'docker.io/library/postgres:17-alpine', mysql: 'docker.io/library/mariadb:11.4' } as const;
 
-export const postgresDumpScript = 'exec pg_dump --no-owner --no-privileges';
+/**
+ * `kubectl run --stdin` attaches only once the container runs, and what it wrote before that is lost: the dump waits
+ * for one byte on stdin (the newline `echo |` sends, which kubectl forwards once attached), then starts.
+ */
+const afterAttach = 'head -c 1 >/dev/null; ';
+export const postgresDumpScript = `${afterAttach}exec pg_dump --no-owner --no-privileges`;
 export const mysqlDumpScript =
-  'exec mariadb-dump --single-transaction --routines --skip-lock-tables ${MLFLOW_BACKUP_SSL} --host="$MLFLOW_DB_HOST" --port="$MLFLOW_DB_PORT" --user="$MLFLOW_DB_USER" "$MLFLOW_DB_NAME"';
+  `${afterAttach}exec mariadb-dump --single-transaction --routines --skip-lock-tables \${MLFLOW_BACKUP_SSL} --host="$MLFLOW_DB_HOST" --port="$MLFLOW_DB_PORT" --user="$MLFLOW_DB_USER" "$MLFLOW_DB_NAME"`;
 
-/** Copies the SQLite files of the directory given as argv[1] with SQLite's online backup, as a tar on stdout. */
+/**
+ * Copies the server's SQLite databases with SQLite's online backup, as a tar on stdout. It finds them where the
+ * server does, in the container's MLFLOW_BACKEND_STORE_URI and MLFLOW_AUTH_DATABASE_URI (sqlite:////path).
+ */
 export const sqliteBackupScript = [
   'import os, sqlite3, sys, tarfile, tempfile',
-  'folder, out = sys.argv[1], tarfile.open(fileobj=sys.stdout.buffer, mode="w|")',
-  'for name in ("mlflow.db", "basic_auth.db"):',
-  '    path = os.path.join(folder, name)',
-  '    if os.path.exists(path):',
-  '        copy = os.path.join(tempfile.mkdtemp(), name)',
-  '        source, target = sqlite3.connect(path), sqlite3.connect(copy)',
-  '        source.backup(target)',
-  '        target.close(); source.close()',
-  '        out.add(copy, arcname=name)',
+  'def path(variable):',
+  '    uri = os.environ.get(variable, "")',
+  '    return uri[len("sqlite:///"):] if uri.startswith("sqlite:///") else None',
+  'tracking = path("MLFLOW_BACKEND_STORE_URI")',
+  'if tracking is None or not os.path.isfile(tracking):',
+  '    sys.exit("no SQLite database to back up: MLFLOW_BACKEND_STORE_URI is %r" % os.environ.get("MLFLOW_BACKEND_STORE_URI"))',
+  'out = tarfile.open(fileobj=sys.stdout.buffer, mode="w|", format=tarfile.USTAR_FORMAT)',
+  'for source_path in [tracking] + [p for p in [path("MLFLOW_AUTH_DATABASE_URI")] if p and os.path.isfile(p)]:',
+  '    copy = os.path.join(tempfile.mkdtemp(), os.path.basename(source_path))',
+  '    source, target = sqlite3.connect(source_path), sqlite3.connect(copy)',
+  '    source.backup(target)',
+  '    target.close(); source.close()',
+  '    out.add(copy, arcname=os.path.basename(source_path))',
+  '    os.remove(copy)',
   'out.close()',
 ].join('\n');
 
@@ -96,10 +115,12 @@ export function backupCommand(answers: Answers, tools: Tools, kube: KubeTarget, 
       spec: {
         restartPolicy: 'Never',
         automountServiceAccountToken: false,
-        containers: [{ name, image: pod.image, stdin: true, command: ['sh', '-c', pod.script], env: pod.env, securityContext: restrictedContainer }],
+        containers: [{ name, image: pod.image, stdin: true, stdinOnce: true, command: ['sh', '-c', pod.script], env: pod.env, securityContext: restrictedContainer }],
       },
     };
     return {
+      format: answers.backend.type === 'postgres' ? 'postgres-sql' : 'mysql-sql',
+      input: '\n',
       argv: kubectlArgv(tools, kube, ['run', name, '--image', pod.image, '--restart=Never', '--rm', '--stdin', '--quiet', `--overrides=${JSON.stringify(overrides)}`], namespace),
       holds: `a plain SQL dump (${answers.backend.type === 'postgres' ? 'psql' : 'mariadb or mysql'} restores it)`,
       suggestedFile: `${chartFullname(release)}-${fromVersion}.sql`,
@@ -107,7 +128,8 @@ export function backupCommand(answers: Answers, tools: Tools, kube: KubeTarget, 
   }
   if (isDatabaseBackend(answers.backend.type)) return undefined;
   return {
-    argv: kubectlArgv(tools, kube, ['exec', `deployment/${chartFullname(release)}`, '--container', 'mlflow', '--', 'python', '-c', sqliteBackupScript, '/mlflow'], namespace),
+    format: 'sqlite-tar',
+    argv: kubectlArgv(tools, kube, ['exec', `deployment/${chartFullname(release)}`, '--container', 'mlflow', '--', 'python', '-c', sqliteBackupScript], namespace),
     holds: 'a tar of the SQLite files (mlflow.db, and basic_auth.db with a login), copied with SQLite\'s online backup',
     suggestedFile: `${chartFullname(release)}-${fromVersion}.tar`,
   };

@@ -1,4 +1,5 @@
 import type { SecretProvider } from '../answers/schema.js';
+import type { BackupFormat } from './backup.js';
 import { helmArgs, type HelmMajor, type KubeAccess, type UpgradeInstallOptions } from '../cluster/helm.js';
 
 /**
@@ -15,6 +16,8 @@ export interface PlannedCommand {
   stdin?: string;
   /** The condition under which the step runs, when it does not always. */
   when?: string;
+  /** Where its stdout goes, as bytes (`> file`), and what it must hold to be whole: the --backup-to step. */
+  writesTo?: { file: string; format: BackupFormat };
 }
 
 export interface Tools {

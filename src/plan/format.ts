@@ -19,11 +19,18 @@ const providedBy: Record<Plan['secrets'][number]['providedBy'], string> = {
   existing: 'yours: must exist before the install',
 };
 
-/** The upgrade's consequences and the backup to take first. */
-export function upgradeSection(mlflow: Plan['mlflow']): string[] {
-  const backup = mlflow.backup
-    ? ['Back the database up first (this command writes the dump to stdout):', `  ${shellCommand(mlflow.backup.argv)} > ${mlflow.backup.suggestedFile}`, `  (${mlflow.backup.holds})`]
-    : [];
+/** The backup command as a person runs it: the newline it waits for piped in, the dump redirected to a file. */
+export function backupLine(backup: { argv: readonly string[]; input?: string }, file: string): string {
+  return `${backup.input ? 'echo | ' : ''}${shellCommand(backup.argv)} > ${shellQuote(file)}`;
+}
+
+/** The upgrade's consequences and the backup to take first (or the step that takes it, with --backup-to). */
+export function upgradeSection(mlflow: Plan['mlflow'], backupStep?: Plan['commands'][number]): string[] {
+  const backup = backupStep?.writesTo
+    ? [`Step 1 backs the database up to ${backupStep.writesTo.file} first (--backup-to); nothing changes if it fails.`]
+    : mlflow.backup
+      ? ['Back the database up first (this command writes the dump to stdout), or pass --backup-to FILE:', `  ${backupLine(mlflow.backup, mlflow.backup.suggestedFile)}`, `  (${mlflow.backup.holds})`]
+      : [];
   return section(`Upgrade of MLflow ${mlflow.upgradeFrom ?? ''} -> ${mlflow.version}`, [...mlflow.consequences, ...backup], '');
 }
 
@@ -44,7 +51,7 @@ export function formatPlan(plan: Plan): string {
     `  Login:       ${plan.login}`,
     `  MLflow:      ${plan.mlflow.upgradeFrom ? `${plan.mlflow.upgradeFrom} -> ${plan.mlflow.version} (an upgrade: the database is migrated)` : plan.mlflow.version}`,
   ];
-  if (plan.mlflow.upgradeFrom) lines.push(...upgradeSection(plan.mlflow));
+  if (plan.mlflow.upgradeFrom) lines.push(...upgradeSection(plan.mlflow, plan.commands.find((command) => command.step === 'backup')));
   if (plan.cluster.consulted) {
     const changes = plan.cluster.valuesDiff.map((change) => `${change.key}: ${show(change.before)} -> ${show(change.after)}`);
     if (plan.cluster.releaseExists) lines.push(...section('Values changed against the release', changes, 'none: the upgrade changes no value'));
@@ -73,7 +80,8 @@ export function formatPlan(plan: Plan): string {
   );
   plan.commands.forEach((command, index) => {
     lines.push(`  ${index + 1}. ${command.title}${command.when ? ` (${command.when})` : ''}`);
-    lines.push(`     ${shellCommand(command.argv)}${command.stdin ? `   < stdin: ${command.stdin}` : ''}`);
+    const redirect = command.writesTo ? ` > ${shellQuote(command.writesTo.file)}` : '';
+    lines.push(`     ${shellCommand(command.argv)}${redirect}${command.stdin ? `   < stdin: ${command.stdin}` : ''}`);
   });
   lines.push(
     '',

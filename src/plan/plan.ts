@@ -75,6 +75,8 @@ export interface PlanInput {
   tools: Tools & { helmVersion: string };
   kube: KubeTarget;
   timeout: string;
+  /** --backup-to, absolute: the database is backed up there first when the release exists. */
+  backupTo?: string;
   manifests: readonly Manifest[];
   cluster?: ClusterView;
   env: SecretEnvironment;
@@ -168,6 +170,8 @@ function commands(input: PlanInput): PlannedCommand[] {
   const { answers, tools, kube, timeout, cluster } = input;
   const { release, namespace } = answers;
   const steps: PlannedCommand[] = [];
+  const backup = backupStep(input);
+  if (backup) steps.push(backup);
   if (cluster?.namespaceExists !== true) {
     steps.push({
       step: 'namespace',
@@ -237,6 +241,23 @@ function commands(input: PlanInput): PlannedCommand[] {
   return steps;
 }
 
+/** --backup-to: the release's database, backed up before anything changes (nothing to back up before a first install). */
+function backupStep(input: PlanInput): PlannedCommand | undefined {
+  const { answers, cluster, backupTo } = input;
+  if (backupTo === undefined || cluster?.releaseExists === false) return undefined;
+  const from = cluster?.versions?.running?.version ?? answers.mlflow.version;
+  const backup = backupCommand(answers, input.tools, input.kube, from);
+  if (backup === undefined) return undefined;
+  return {
+    step: 'backup',
+    title: `Back the database up to ${backupTo} (before anything changes)`,
+    argv: backup.argv,
+    ...(backup.input ? { stdin: 'a newline, which starts the dump once kubectl is attached' } : {}),
+    ...(cluster === undefined ? { when: 'when the release exists' } : {}),
+    writesTo: { file: backupTo, format: backup.format },
+  };
+}
+
 function plannedVersion(input: PlanInput): PlannedVersion {
   const { answers } = input;
   const version = answers.mlflow.version;
@@ -254,6 +275,7 @@ export function buildPlan(input: PlanInput): Plan {
   const saved = savedAnswersSpec(answers);
   const notes = [...input.ignored.map((key) => `${key} is ignored with these answers`), ...(input.notes ?? [])];
   if (!input.cluster) notes.push('no cluster was contacted: preflight checks (access, StorageClass, IngressClass, CRDs, Pod Security) run at install time');
+  if (input.backupTo !== undefined && input.cluster?.releaseExists === false) notes.push(`--backup-to ${input.backupTo}: release ${answers.release} does not exist yet, so there is no database to back up`);
   if (input.cluster?.namespaceExists === true) {
     notes.push(`namespace ${answers.namespace} exists: it is left as it is, Pod Security labels included; the preflight dry-runs the release's pods there and warns if its level refuses one`);
   }

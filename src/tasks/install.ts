@@ -247,6 +247,7 @@ class Pipeline {
       tools: { helm: options.helm, kubectl: options.kubectl, helmMajor, helmVersion },
       kube: this.run.kube,
       timeout: options.timeout,
+      ...(options.backupTo ? { backupTo: options.backupTo } : {}),
       manifests,
       cluster: clusterView(this.run.before),
       env: io.env,

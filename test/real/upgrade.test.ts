@@ -6,7 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { mysqlDumpScript, postgresDumpScript, sqliteBackupScript } from '../../src/plan/backup.js';
+import { AnswersSchema } from '../../src/answers/schema.js';
+import { backupProblem } from '../../src/plan/backup-check.js';
+import { dumpPod, sqliteBackupScript } from '../../src/plan/backup.js';
 import type { Manifest } from '../helpers/render.js';
 import { deploymentOf, helmUnavailable, mainContainerOf, migrationJobOf, render } from './chart.js';
 import { exerciseTracking, expectedRun, readRun, sqliteQuery } from './client.js';
@@ -72,11 +74,20 @@ async function readBackWithNewServer(cluster: LocalCluster, deployment: Manifest
   }
 }
 
-/** A dump command's shell script run as the pod would, its output kept (bytes) in a file. */
+/** A backup's script run as its container would (stdin: the newline kubectl forwards once attached), its output kept (bytes) in a file. */
 function runBackup(command: string, args: string[], env: Record<string, string>, file: string): void {
-  const result = spawnSync(command, args, { env: { LANG: 'C.UTF-8', ...env }, maxBuffer: 256 * 1024 * 1024, timeout: 120_000 });
+  const result = spawnSync(command, args, { env: { LANG: 'C.UTF-8', ...env }, input: '\n', maxBuffer: 256 * 1024 * 1024, timeout: 120_000 });
   expect(result.status, `the backup exited 0: ${String(result.stderr)}`).toBe(0);
   writeFileSync(file, result.stdout);
+}
+
+/** The dump pod the plan runs for these answers: its script, and its environment with the Secret's value filled in. */
+function planDumpPod(engine: 'postgres' | 'mysql', db: { host: string; port: number }, secretValue: string): { script: string; env: Record<string, string> } {
+  const answers = AnswersSchema.parse({ backend: { type: engine, db: { host: db.host, port: db.port, name: 'mlflow_up', user: 'mlflow', sslMode: engine === 'postgres' ? 'disable' : undefined } } });
+  const pod = dumpPod(answers);
+  if (!pod) throw new Error(`no dump pod for ${engine}`);
+  const env = Object.fromEntries(pod.env.map((entry) => [entry.name, 'value' in entry ? entry.value : secretValue]));
+  return { script: pod.script, env };
 }
 
 describe('an MLflow upgrade, 3.5.0 -> the image\'s version, on real servers', () => {
@@ -99,9 +110,10 @@ describe('an MLflow upgrade, 3.5.0 -> the image\'s version, on real servers', ()
     expect(spawnSync('chmod', ['-R', 'a+rwX', dirname(dbFile)]).status).toBe(0);
     expect(await sqliteQuery(dbFile, 'SELECT version_num FROM alembic_version')).toEqual([[oldHead]]);
 
-    // The plan's backup: SQLite's online backup of the files in the volume's folder, as a tar on stdout.
+    // The plan's backup: SQLite's online backup of the databases the server container's environment names, as a tar on stdout.
     const tar = join(work, 'sqlite.tar');
-    runBackup(python().python, ['-c', sqliteBackupScript, dirname(dbFile)], { PATH: `${python().bin}:/usr/bin:/bin` }, tar);
+    runBackup(python().python, ['-c', sqliteBackupScript], { PATH: `${python().bin}:/usr/bin:/bin`, MLFLOW_BACKEND_STORE_URI: storeUri }, tar);
+    expect(backupProblem('sqlite-tar', tar)).toBeUndefined();
     const unpacked = mkdtempSync(join(work, 'sqlite-'));
     expect(spawnSync('tar', ['-xf', tar, '-C', unpacked]).status).toBe(0);
     expect(await sqliteQuery(join(unpacked, 'mlflow.db'), `SELECT status FROM runs WHERE run_uuid = '${result.run_id}'`)).toEqual([['FINISHED']]);
@@ -141,13 +153,12 @@ describe('an MLflow upgrade, 3.5.0 -> the image\'s version, on real servers', ()
         const result = await logWithOldServer(`${scheme}://mlflow:${password}@127.0.0.1:${db.port}/mlflow_up`, artifactsDestination(cluster, deployment), name);
         expect(await db.query('SELECT version_num FROM alembic_version', 'mlflow_up')).toEqual([[oldHead]]);
 
-        // The plan's backup command's script, with the environment its pod gets from the Secret.
+        // The plan's dump pod: its script, with the environment it gets (the password from the Secret).
         const dump = join(work, `${engine}.sql`);
-        if (engine === 'postgres') {
-          runBackup('sh', ['-c', postgresDumpScript], { PATH: `${postgresEnv().bin}:/usr/bin:/bin`, PGHOST: db.host, PGPORT: String(db.port), PGDATABASE: 'mlflow_up', PGUSER: 'mlflow', PGPASSWORD: password }, dump);
-        } else {
-          runBackup('sh', ['-c', mysqlDumpScript], { PATH: `${dirname(mariadbEnv().client)}:/usr/bin:/bin`, MLFLOW_DB_HOST: db.host, MLFLOW_DB_PORT: String(db.port), MLFLOW_DB_NAME: 'mlflow_up', MLFLOW_DB_USER: 'mlflow', MLFLOW_BACKUP_SSL: '--skip-ssl', MYSQL_PWD: password }, dump);
-        }
+        const pod = planDumpPod(engine === 'postgres' ? 'postgres' : 'mysql', db, password);
+        const tools = engine === 'postgres' ? postgresEnv().bin : dirname(mariadbEnv().client);
+        runBackup('sh', ['-c', pod.script], { PATH: `${tools}:/usr/bin:/bin`, ...pod.env }, dump);
+        expect(backupProblem(engine === 'postgres' ? 'postgres-sql' : 'mysql-sql', dump)).toBeUndefined();
         const text = readFileSync(dump, 'utf8');
         expect(text).toContain(result.run_id);
         expect(text).toContain(oldHead);

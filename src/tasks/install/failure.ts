@@ -90,6 +90,13 @@ export function explainFailure(step: PlannedCommand, error: unknown, run: Instal
   const gone = step.step === 'helm-upgrade' ? undefined : apiServerGone(error);
   if (gone !== undefined) return unreachableExplanation(run, step.title.charAt(0).toLowerCase() + step.title.slice(1), gone);
   switch (step.step) {
+    case 'backup':
+      return {
+        cause: `backing the database up to ${step.writesTo?.file ?? 'the --backup-to file'} failed: ${said}`,
+        fix: refused(error)
+          ? `Nothing was changed. The backup needs to ${run.answers.backend.type === 'file' ? 'exec into the server pod (create pods/exec)' : 'run a pod and attach to it (create pods and pods/attach, delete pods)'} in namespace ${namespace}: ask for that, or back the database up yourself and rerun without --backup-to.`
+          : 'Nothing was changed, and the partial file was removed. Check that the database is reachable (`mlflow-install doctor`), then rerun.',
+      };
     case 'namespace':
       return refused(error)
         ? { cause: `not allowed to create the namespace ${namespace}: ${said}`, fix: `Ask a cluster admin to create it (\`kubectl create namespace ${namespace}\`), then rerun.` }

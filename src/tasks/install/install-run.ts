@@ -35,6 +35,8 @@ export interface InstallRun {
   /** Filled in as the steps run. */
   clusterUid?: string;
   installedRevision?: number;
+  /** The --backup-to file, once it is written and whole. */
+  backup?: { file: string; bytes: number };
   /** What was seen of the release's pods while helm waited (helm's rollback deletes them). */
   watched?: Diagnosis;
 }

@@ -1,7 +1,7 @@
 import { savedAnswersName } from '../../answers/saved.js';
 import { releaseHistory, type ReleaseRevision } from '../../cluster/cluster-state.js';
 import { z } from 'zod';
-import { shellLine } from '../../cluster/display.js';
+import { formatBytes, shellLine } from '../../cluster/display.js';
 import { CommandRunner } from '../../cluster/runner.js';
 import { kubectlTool, runTool } from '../../cluster/tool-errors.js';
 import type { PlannedCommand } from '../../plan/commands.js';
@@ -118,7 +118,11 @@ export async function failureReport(
     lines.push(...schemaLines(upgrade, run.answers, outcome, recorded));
   }
   if (step.step !== 'save-answers' && step.step !== 'cluster-uid') lines.push(answersNotSaved(run));
-  lines.push(...run.ledger.describe(), '', `${palette.bold('Fix:')} ${explanation.fix}`, ...rerunLines(command, 'Then'));
+  lines.push(...run.ledger.describe());
+  if (run.backup) lines.push(`The database as it was before this run is backed up in ${run.backup.file} (${formatBytes(run.backup.bytes)}); the rerun below leaves out --backup-to.`);
+  // A failed backup is taken again by the rerun; one that was taken is kept, and a backup never overwrites it.
+  const rerun = step.writesTo && !run.backup ? [...command, '--backup-to', step.writesTo.file] : command;
+  lines.push('', `${palette.bold('Fix:')} ${explanation.fix}`, ...rerunLines(rerun, 'Then'));
   return { lines, explanation };
 }
 

@@ -7,6 +7,7 @@ import type { PlannedCommand } from '../../plan/commands.js';
 import { watchDiagnosis } from '../diagnose.js';
 import { execute, releaseSelector, type InstallRun, type StepReport } from './install-run.js';
 import { namespaceManifest } from '../../answers/labels.js';
+import { backupDatabase } from './backup-step.js';
 
 export type StepExecutor = (run: InstallRun, command: PlannedCommand, report: StepReport) => Promise<void>;
 
@@ -181,6 +182,7 @@ const saveAnswers: StepExecutor = async (run, command, report) => {
 };
 
 const executors: Record<string, StepExecutor> = {
+  backup: backupDatabase,
   namespace: createNamespace,
   secrets: applySecrets,
   'auth-secret': createAuthSecret,
