@@ -204,7 +204,8 @@ export class CommandRunner {
       extendEnv: false,
       stripFinalNewline: false,
       maxBuffer: 64 * 1024 * 1024,
-      ...(request.stdoutFile === undefined ? {} : { stdout: { file: request.stdoutFile } }),
+      // Not kept in memory as well: a dump may be far larger than maxBuffer.
+      ...(request.stdoutFile === undefined ? {} : { stdout: { file: request.stdoutFile }, buffer: { stdout: false } }),
     });
     if (this.log !== undefined || request.onLine !== undefined) {
       for (const stream of ['stdout', 'stderr'] as const) {

@@ -129,7 +129,8 @@ export function backupCommand(answers: Answers, tools: Tools, kube: KubeTarget, 
   if (isDatabaseBackend(answers.backend.type)) return undefined;
   return {
     format: 'sqlite-tar',
-    argv: kubectlArgv(tools, kube, ['exec', `deployment/${chartFullname(release)}`, '--container', 'mlflow', '--', 'python', '-c', sqliteBackupScript], namespace),
+    // kubectl's own flags before `--`: after it, they would be the script's arguments.
+    argv: [...kubectlArgv(tools, kube, ['exec', `deployment/${chartFullname(release)}`, '--container', 'mlflow'], namespace), '--', 'python', '-c', sqliteBackupScript],
     holds: 'a tar of the SQLite files (mlflow.db, and basic_auth.db with a login), copied with SQLite\'s online backup',
     suggestedFile: `${chartFullname(release)}-${fromVersion}.tar`,
   };

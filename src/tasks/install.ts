@@ -206,6 +206,9 @@ class Pipeline {
     const { options, io } = this.input;
     const { before, answers } = this.run;
     io.stdout(`Target: ${this.target()}\n`);
+    if (options.backupTo !== undefined && !clusterView(before).releaseExists) {
+      io.stdout(`Note: --backup-to ${options.backupTo}: release ${answers.release} does not exist yet, so there is no database to back up.\n`);
+    }
     const upgrade = this.upgrade();
     if (upgrade) {
       const consequences = upgradeConsequences({ kind: 'upgrade', ...upgrade }, answers);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,6 +66,19 @@ describe('CommandRunner', () => {
       input: 'from stdin\n',
     });
     expect(result.stdout).toBe('got:from stdin\n');
+  });
+
+  it('writes stdout as bytes into a new 0600 file, and refuses a file that exists', async () => {
+    const runner = new CommandRunner();
+    const file = join(dir, 'dump.bin');
+    // Every byte value, and bytes that are not UTF-8: a dump is data, not text.
+    const result = await runner.run({ file: node, args: script('process.stdout.write(Buffer.from([...Array(256).keys(), 0xff, 0xfe, 0x00]))'), stdoutFile: file });
+    expect(result.stdout).toBe('');
+    expect([...readFileSync(file)]).toEqual([...Array.from({ length: 256 }, (_, index) => index), 0xff, 0xfe, 0x00]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    writeFileSync(join(dir, 'kept'), 'an earlier backup');
+    await expect(runner.run({ file: node, args: script('process.stdout.write("new")'), stdoutFile: join(dir, 'kept') })).rejects.toThrow(/EEXIST/);
+    expect(readFileSync(join(dir, 'kept'), 'utf8')).toBe('an earlier backup');
   });
 
   it('fails with the exit code, the stderr tail and a one-line summary', async () => {

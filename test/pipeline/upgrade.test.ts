@@ -58,7 +58,7 @@ describe.skipIf(noCluster !== undefined)('an MLflow upgrade on the real control 
       expect(planned.stdout).toContain('  MLflow:      3.10.0 -> 3.16.1 (an upgrade: the database is migrated)');
       expect(planned.stdout).toContain("The pre-upgrade Job mlflow-migrate runs `mlflow db upgrade` on the tracking database, then the login's user database (in the same database), before the new server starts.");
       expect(planned.stdout).toContain('Afterwards MLflow 3.10.0 cannot serve the migrated database');
-      expect(planned.stdout).toMatch(/\n {4}kubectl run mlflow-backup --image docker\.io\/library\/postgres:17-alpine .* > mlflow-3\.10\.0\.sql\n/);
+      expect(planned.stdout).toMatch(/\n {4}echo \| kubectl run mlflow-backup --image docker\.io\/library\/postgres:17-alpine .* > mlflow-3\.10\.0\.sql\n/);
 
       const started = Date.now();
       const upgrade = await install(cluster, ['--yes', '--timeout', '120s', '--set', 'mlflow.version=3.16.1'], { env });

@@ -3,7 +3,7 @@ import { compareVersions, imageTagFor, isSupportedMlflowVersion } from '../../sr
 import { AnswersSchema } from '../../src/answers/schema.js';
 import { toChartValues } from '../../src/answers/to-values.js';
 import { UsageError } from '../../src/errors.js';
-import { backupCommand, dumpPod } from '../../src/plan/backup.js';
+import { backupCommand, dumpPod, sqliteBackupScript } from '../../src/plan/backup.js';
 import { checkVersionChange, releaseVersions, upgradeConsequences, versionChange } from '../../src/plan/upgrade.js';
 import { schemaLines } from '../../src/tasks/install/upgrade-report.js';
 
@@ -84,7 +84,11 @@ describe('the backup command', () => {
     expect(mysql?.env).toContainEqual({ name: 'MYSQL_PWD', valueFrom: { secretKeyRef: { name: 'ours', key: 'password' } } });
     const file = backupCommand(AnswersSchema.parse({}), tools, { context: 'kind' }, '3.10.0');
     expect(file?.argv.slice(0, 3)).toEqual(['kubectl', 'exec', 'deployment/mlflow']);
-    expect(file?.argv).toContain('--context');
+    // Every kubectl flag comes before `--`: after it, it would be the script's argument.
+    const dashes = file?.argv.indexOf('--') ?? -1;
+    expect(file?.argv.slice(dashes)).toEqual(['--', 'python', '-c', sqliteBackupScript]);
+    expect(file?.argv.slice(0, dashes)).toEqual(['kubectl', 'exec', 'deployment/mlflow', '--container', 'mlflow', '--namespace', 'mlflow', '--context', 'kind']);
+    expect(file?.format).toBe('sqlite-tar');
     expect(backupCommand(AnswersSchema.parse({ backend: { type: 'mssql', db: { host: 'db', name: 'mlflow', user: 'mlflow' } } }), tools, {}, '3.10.0')).toBeUndefined();
   });
 });

@@ -21,6 +21,15 @@ export function saidBy(error: unknown): string {
   return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
 }
 
+/** kubectl's own last words after a command in a pod failed: the command's message is the line before them. */
+const podCommandEnded = /^(command terminated with exit code \d+|pod \S+ terminated \(.*\))$/;
+
+/** What the backup's own tool said (pg_dump, mariadb-dump, the SQLite copy), its first line, before kubectl's. */
+function backupSaid(error: unknown): string {
+  if (!(error instanceof CommandFailedError)) return saidBy(error);
+  return error.stderrTail.find((line) => line.trim() !== '' && !podCommandEnded.test(line.trim()))?.trim() ?? saidBy(error);
+}
+
 /** RBAC said no (a permission is missing), as against an admission rule refusing the object itself. */
 function refused(error: unknown): boolean {
   return missingPermission(error) !== undefined;
@@ -92,7 +101,7 @@ export function explainFailure(step: PlannedCommand, error: unknown, run: Instal
   switch (step.step) {
     case 'backup':
       return {
-        cause: `backing the database up to ${step.writesTo?.file ?? 'the --backup-to file'} failed: ${said}`,
+        cause: `backing the database up to ${step.writesTo?.file ?? 'the --backup-to file'} failed: ${backupSaid(error)}`,
         fix: refused(error)
           ? `Nothing was changed. The backup needs to ${run.answers.backend.type === 'file' ? 'exec into the server pod (create pods/exec)' : 'run a pod and attach to it (create pods and pods/attach, delete pods)'} in namespace ${namespace}: ask for that, or back the database up yourself and rerun without --backup-to.`
           : 'Nothing was changed, and the partial file was removed. Check that the database is reachable (`mlflow-install doctor`), then rerun.',

@@ -58,6 +58,11 @@ export interface KwokClusterOptions {
   volumes?: number;
   /** Lines of every container's log; `previous` for the last terminated one. */
   logs?: LogSet[];
+  /**
+   * `kubectl exec` into the pods of these namespaces runs the command on this machine (kwok's ClusterExec), with
+   * these variables added, as the container's environment would give them; `path` is searched for the command.
+   */
+  execs?: { namespaces: string[]; env: Record<string, string>; path: string[] }[];
 }
 
 let sequence = 0;
@@ -99,8 +104,11 @@ export class KwokCluster {
     return cluster;
   }
 
+  /** kwok inherits it: the command of an exec is looked up on its PATH. */
+  private execPath: string[] = [];
+
   private kwokctlEnv(): Record<string, string> {
-    return { KWOK_WORKDIR: this.workdir, HOME: this.dir, PATH: process.env.PATH ?? '' };
+    return { KWOK_WORKDIR: this.workdir, HOME: this.dir, PATH: [...this.execPath, process.env.PATH ?? ''].join(':') };
   }
 
   private async kwokctl(args: string[], timeoutMs = 120_000): Promise<void> {
@@ -128,6 +136,15 @@ export class KwokCluster {
         },
       };
     });
+    const execObjects = (options.execs ?? []).map((exec, index) => ({
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'ClusterExec',
+      metadata: { name: `exec-${index}` },
+      spec: {
+        selector: { matchNamespaces: exec.namespaces },
+        execs: [{ containers: [], local: { workDir: this.dir, envs: Object.entries(exec.env).map(([name, value]) => ({ name, value })) } }],
+      },
+    }));
     // kwokctl's own choice of ports races with a cluster created at the same moment by another process.
     const [kubeApiserverPort, etcdPort, etcdPeerPort, kubeControllerManagerPort, kubeSchedulerPort, kwokControllerPort] = await freePorts(6);
     const configuration = {
@@ -155,11 +172,12 @@ export class KwokCluster {
       },
     };
     const file = join(this.dir, 'kwok.yaml');
-    writeFileSync(file, [configuration, ...clusterStages(this.plane.stages), ...logsObjects].map((doc) => stringify(doc)).join('---\n'));
+    writeFileSync(file, [configuration, ...clusterStages(this.plane.stages), ...logsObjects, ...execObjects].map((doc) => stringify(doc)).join('---\n'));
     return file;
   }
 
   private async start(options: KwokClusterOptions): Promise<void> {
+    this.execPath = [...new Set((options.execs ?? []).flatMap((exec) => exec.path))];
     const config = await this.writeConfig(options);
     await this.kwokctl(['--config', config, 'create', 'cluster', '--kubeconfig', this.kubeconfig, '--wait', '90s', '--timeout', '120s'], 150_000);
     // A kubelet reports its node's ephemeral storage; kwok's node has none, and the scheduler refuses a pod that requests some.
