@@ -104,7 +104,7 @@ export function explainFailure(step: PlannedCommand, error: unknown, run: Instal
         cause: `backing the database up to ${step.writesTo?.file ?? 'the --backup-to file'} failed: ${backupSaid(error)}`,
         fix: refused(error)
           ? `Nothing was changed. The backup needs to ${run.answers.backend.type === 'file' ? 'exec into the server pod (create pods/exec)' : 'run a pod and attach to it (create pods and pods/attach, delete pods)'} in namespace ${namespace}: ask for that, or back the database up yourself and rerun without --backup-to.`
-          : 'Nothing was changed, and the partial file was removed. Check that the database is reachable (`mlflow-install doctor`), then rerun.',
+          : `Nothing was changed, and the partial file was removed. Check that ${run.answers.backend.type === 'file' ? 'the server pod runs' : 'the database is reachable from the cluster'} (\`mlflow-install doctor\`), then rerun.`,
       };
     case 'namespace':
       return refused(error)
