@@ -6,7 +6,7 @@ import { ingressFacts } from '../../src/tasks/doctor/ingress.js';
 import { loginFinding } from '../../src/tasks/doctor/login.js';
 import { doctorJson, formatDoctor, type DoctorReport } from '../../src/tasks/doctor/report.js';
 import { mlflowVersionOfImage } from '../../src/answers/mlflow-version.js';
-import { versionFinding } from '../../src/tasks/doctor/version.js';
+import { schemaFinding, versionFinding } from '../../src/tasks/doctor/version.js';
 import { createPalette } from '../../src/ui/colors.js';
 
 const report: DoctorReport = {
@@ -52,6 +52,16 @@ describe('doctor checks, pure parts', () => {
       status: 'pass',
       saw: expect.stringContaining('--set mlflow.version=3.16.1'),
     });
+  });
+
+  it('says which MLflow version the database schema belongs to, and fails when it is newer than the server', () => {
+    const where = 'ml/mlflow-mlflow-install';
+    expect(schemaFinding('3.16.1', '3.16.1', where)).toMatchObject({ id: 'schema', status: 'pass', saw: 'the database schema belongs to MLflow 3.16.1 (schema-version in ConfigMap ml/mlflow-mlflow-install), the version the server runs' });
+    // A rollback past the migration: the old image cannot start on the new schema.
+    expect(schemaFinding('3.16.1', '3.10.0', where)).toMatchObject({ status: 'fail', saw: expect.stringContaining("newer than the server's 3.10.0"), fix: expect.stringContaining('--set mlflow.version=3.16.1') });
+    expect(schemaFinding('3.10.0', '3.16.1', where)).toMatchObject({ status: 'warn', fix: expect.stringContaining('records 3.16.1') });
+    expect(schemaFinding(undefined, '3.16.1', where).status).toBe('skip');
+    expect(schemaFinding('3.16.1', undefined, where).status).toBe('skip');
   });
 
   it('a login is required only when auth.enabled is true', () => {

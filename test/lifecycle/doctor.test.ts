@@ -38,13 +38,14 @@ describe.skipIf(noCluster !== undefined)('doctor on a real control plane', () =>
       const report = JSON.parse(result.stdout) as DoctorJson;
       expect(report).toMatchObject({ ok: true, readOnly: true, release: { found: true } });
       const byId = new Map(report.checks.map((check) => [check.id, check]));
-      for (const id of ['kubectl', 'helm', 'context', 'api', 'permissions', 'release', 'history', 'drift', 'claim/mlflow-data', 'mlflow-version']) {
+      for (const id of ['kubectl', 'helm', 'context', 'api', 'permissions', 'release', 'history', 'drift', 'claim/mlflow-data', 'mlflow-version', 'schema']) {
         expect(byId.get(id)?.status, `${id}: ${JSON.stringify(byId.get(id))}`).toBe('pass');
       }
       expect(report.checks.filter((check) => check.id.startsWith('pod/')).every((check) => check.status === 'pass')).toBe(true);
       // No login is a warning (the chart's default); nothing fails.
       expect(report.checks.filter((check) => check.status === 'fail')).toEqual([]);
       expect(report.checks.every((check) => check.durationMs >= 0)).toBe(true);
+      expect(byId.get('schema')?.saw).toBe(`the database schema belongs to MLflow 3.16.1 (schema-version in ConfigMap ${namespace}/mlflow-mlflow-install), the version the server runs`);
       const human = await runAgainst(cluster, ['doctor', '-n', namespace]);
       expect(human.code).toBe(0);
       expect(human.stdout).toContain('Read-only: doctor changes nothing in the cluster');

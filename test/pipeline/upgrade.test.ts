@@ -89,6 +89,14 @@ describe.skipIf(noCluster !== undefined)('an MLflow upgrade on the real control 
       expect(back.stderr).not.toMatch(/\n\s+at /);
       expect(cluster.calls().filter(changesTheCluster)).toEqual([]);
       expect(await serverImages(cluster, 'mlflow')).toEqual([image('3.16.1')]);
+
+      // A `helm rollback` past the migration, done by hand: doctor says the schema is newer than the server.
+      const rollback = await cluster.exec('helm', ['rollback', 'mlflow', '1', '--namespace', 'mlflow', '--wait', '--timeout', '120s']);
+      expect(rollback.exitCode, rollback.stderr).toBe(0);
+      const doctor = await install(cluster, ['doctor', '--json']);
+      expect(doctor.code, doctor.stdout).toBe(1);
+      const schema = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; saw: string }[] }).checks.find((check) => check.id === 'schema');
+      expect(schema).toMatchObject({ status: 'fail', saw: expect.stringContaining("the database schema belongs to MLflow 3.16.1 (schema-version in ConfigMap mlflow/mlflow-mlflow-install), newer than the server's 3.10.0") });
     }, 480_000);
 
     it.sequential('a failing migration Job leaves the old revision serving, and the report says where the schema stands', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { chartOfRevision } from '../../cluster/helm.js';
 import type { Pod } from '../../cluster/k8s.js';
-import { mlflowVersionOfImage } from '../../answers/mlflow-version.js';
+import { compareVersions, isSupportedMlflowVersion, mlflowVersionOfImage } from '../../answers/mlflow-version.js';
+import { savedAnswersName, schemaVersionKey } from '../../answers/saved.js';
 import { bundledChartDir } from '../../plan/chart.js';
 import { savedMlflowVersion } from '../../plan/upgrade.js';
 import { summarizePod } from '../status/pods.js';
@@ -55,6 +56,39 @@ export function versionFinding(images: readonly string[], wanted: WantedVersion 
   );
 }
 
+/**
+ * Where the database schema stands (pure): the version that last migrated it, as the install recorded it, against
+ * the one the server runs. A server refuses a schema newer than its own, so a newer record means pods that cannot start.
+ */
+export function schemaFinding(recorded: string | undefined, running: string | undefined, configMap: string): Finding {
+  const title = 'database schema';
+  if (running === undefined) return finding('version', 'schema', title, 'skip', 'no server version to compare the schema with');
+  if (recorded === undefined) {
+    return finding('version', 'schema', title, 'skip', `no schema version is recorded (${schemaVersionKey} in ConfigMap ${configMap}): the release was not installed by this mlflow-install, or its first install did not finish`);
+  }
+  const where = `${schemaVersionKey} in ConfigMap ${configMap}`;
+  const order = compareVersions(recorded, running);
+  if (order === 0) return finding('version', 'schema', title, 'pass', `the database schema belongs to MLflow ${recorded} (${where}), the version the server runs`);
+  if (order > 0) {
+    return finding(
+      'version',
+      'schema',
+      title,
+      'fail',
+      `the database schema belongs to MLflow ${recorded} (${where}), newer than the server's ${running}: MLflow refuses a schema newer than its own, so its pods will not start (a \`helm rollback\` past the migration does this)`,
+      `Rerun the upgrade (\`--set mlflow.version=${recorded}\`) to run the version the schema belongs to, or restore the backup taken before the migration into a new database to go back.`,
+    );
+  }
+  return finding(
+    'version',
+    'schema',
+    title,
+    'warn',
+    `the database schema is recorded as MLflow ${recorded}'s (${where}), but the server runs ${running}: the version changed outside mlflow-install, and a later downgrade check reads the older record`,
+    `Rerun the install with \`--set mlflow.version=${running}\`: it changes nothing that is in place and records ${running}.`,
+  );
+}
+
 let bundled: string | undefined | null = null;
 
 function bundledAppVersion(): string | undefined {
@@ -76,5 +110,11 @@ export async function versionChecks(reads: DoctorReads): Promise<Finding[]> {
   const chart = release.release.chart?.metadata ?? chartOfRevision(current?.chart, current?.app_version);
   const fromAnswers = saved.ok && saved.value?.data ? savedMlflowVersion(saved.value.data) : undefined;
   const wanted: WantedVersion | undefined = fromAnswers ? { version: fromAnswers, from: 'answers' } : chart?.appVersion ? { version: chart.appVersion, from: 'chart' } : undefined;
-  return [versionFinding(serverImages(pods.value), wanted, bundledAppVersion())];
+  const images = serverImages(pods.value);
+  const versions = [...new Set(images.map(mlflowVersionOfImage))];
+  const running = versions.length === 1 ? versions[0] : undefined;
+  const recordedText = saved.ok ? saved.value?.data?.[schemaVersionKey] : undefined;
+  const recorded = recordedText && isSupportedMlflowVersion(recordedText) ? recordedText : undefined;
+  const configMap = `${reads.target.namespace}/${savedAnswersName(reads.target.release)}`;
+  return [versionFinding(images, wanted, bundledAppVersion()), schemaFinding(recorded, running, configMap)];
 }
