@@ -64,6 +64,16 @@ export function doctorReads(target: LifecycleTarget, runner: CommandRunner): Doc
   };
 }
 
+/**
+ * Starts every read a healthy release's checks need, at once: their commands then run while the checks' own modules
+ * load (doctor imports those after this). Each read is memoized and settled, so nothing is read twice or thrown.
+ */
+export function startReads(reads: DoctorReads): void {
+  for (const read of [reads.savedAnswers, reads.helm, reads.document, reads.history, reads.pods, reads.claims, reads.events, reads.clusterDown]) void read();
+  // A shared read: the report's own identity() later gets this answer.
+  reads.kubectl.identity().catch(() => undefined);
+}
+
 /** Why a read a check needed did not work, in that check's terms. */
 export async function unread(reads: DoctorReads, area: DoctorArea, id: string, title: string, what: string, error: unknown): Promise<Finding> {
   if (error instanceof ToolNotFoundError || error instanceof UnsupportedHelmError) return finding(area, id, title, 'skip', 'not read: no usable helm (see the helm check)');

@@ -1,7 +1,5 @@
 // Doctor's checks, all started at once; reads they have in common run once (SharedReads, and the memoized
 // reads of DoctorReads). The report comes when the last one is in.
-import type { CommandRunner } from '../../cluster/runner.js';
-import type { LifecycleTarget } from '../status/target.js';
 import { answersChecks } from './answers.js';
 import { timed, type DoctorArea, type DoctorCheck, type Finding } from './check.js';
 import { databaseChecks } from './database.js';
@@ -9,7 +7,7 @@ import { ingressChecks } from './ingress.js';
 import { loginChecks } from './login.js';
 import { podChecks } from './pods.js';
 import { preflightChecks } from './preflight.js';
-import { doctorReads, type DoctorReads } from './reads.js';
+import type { DoctorReads } from './reads.js';
 import { releaseChecks } from './release.js';
 import { orderChecks, type DoctorReport } from './report.js';
 import { storageChecks } from './storage.js';
@@ -26,9 +24,9 @@ const groups: { area: DoctorArea; id: string; title: string; run: (reads: Doctor
   { area: 'version', id: 'mlflow-version', title: 'server version', run: versionChecks },
 ];
 
-export async function runDoctor(target: LifecycleTarget, runner: CommandRunner): Promise<DoctorReport> {
-  const startedAt = performance.now();
-  const reads = doctorReads(target, runner);
+/** Runs every check on reads already started (startReads) at `startedAt`, from which each check is timed. */
+export async function runDoctor(reads: DoctorReads, startedAt: number): Promise<DoctorReport> {
+  const { target } = reads;
   const identity = reads.kubectl.identity().catch(() => undefined);
   const running = [preflightChecks(reads, startedAt), ...groups.map((group) => timed(startedAt, group.area, group.id, group.title, () => group.run(reads)))];
   const checks: DoctorCheck[] = (await Promise.all(running)).flat();
