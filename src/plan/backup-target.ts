@@ -12,6 +12,7 @@ export function checkBackupTarget(path: string, cwd: string): string {
   if (path.trim() === '') throw new UsageError('--backup-to: expected the path of a new file for the backup');
   const absolute = resolve(cwd, path);
   if (existsSync(absolute)) throw new UsageError(`${flag}: the file exists; a backup never overwrites a file, so name a new one`);
+  if (existsSync(`${absolute}.partial`)) throw new UsageError(`${flag}: ${absolute}.partial exists (left by a backup that did not finish?); it is not touched: remove it, or name a new file`);
   const folder = dirname(absolute);
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`${flag}: the folder ${folder} does not exist; create it or name a file in an existing folder`);
   try {

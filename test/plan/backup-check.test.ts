@@ -56,6 +56,8 @@ describe('--backup-to, checked before the cluster is read', () => {
     expect(checkBackupTarget('backups/new.tar', dir)).toBe(join(dir, 'backups', 'new.tar'));
     file('backups/old.tar', 'kept');
     expect(() => checkBackupTarget('backups/old.tar', dir)).toThrow('--backup-to backups/old.tar: the file exists; a backup never overwrites a file, so name a new one');
+    file('backups/cut.tar.partial', 'an unfinished backup');
+    expect(() => checkBackupTarget('backups/cut.tar', dir)).toThrow(`--backup-to backups/cut.tar: ${join(dir, 'backups', 'cut.tar')}.partial exists (left by a backup that did not finish?); it is not touched: remove it, or name a new file`);
     expect(() => checkBackupTarget('nowhere/new.tar', dir)).toThrow(`--backup-to nowhere/new.tar: the folder ${join(dir, 'nowhere')} does not exist; create it or name a file in an existing folder`);
     expect(() => checkBackupTarget(' ', dir)).toThrow('--backup-to: expected the path of a new file for the backup');
     if (process.getuid?.() !== 0) {

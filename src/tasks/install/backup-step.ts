@@ -29,8 +29,8 @@ export async function backupDatabase(run: InstallRun, command: PlannedCommand, r
   const partial = `${target.file}.partial`;
   const [file = '', ...args] = command.argv;
   const started = Date.now();
+  if (existsSync(partial)) throw new IncompleteBackupError(`${partial} exists (left by a backup that did not finish?): it is not touched; remove it, then rerun`);
   const progress = setInterval(() => report.output(`${formatBytes(sizeOf(partial))} written in ${formatDuration(Date.now() - started)}`), 1000);
-  rmSync(partial, { force: true });
   try {
     await runTool(run.runner, kubectlTool, {
       file,
