@@ -1,11 +1,11 @@
 import { closeSync, openSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { execa } from 'execa';
 import { CancelledError } from '../errors.js';
 import { formatDuration } from './duration.js';
 import { shellLine, shortCommand, tailLines } from './display.js';
 import { Redactor } from './redact.js';
+import { spawnChild, type SpawnOutcome } from './spawn.js';
 import type { SharedReads } from './shared-reads.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -117,20 +117,6 @@ export class SecretInArgumentsError extends Error {
   override readonly name = 'SecretInArgumentsError';
 }
 
-interface ChildOutcome {
-  exitCode?: number;
-  stdout: unknown;
-  stderr: unknown;
-  failed: boolean;
-  timedOut: boolean;
-  isCanceled: boolean;
-  signal?: string;
-  code?: string;
-  durationMs: number;
-  originalMessage?: string;
-  shortMessage?: string;
-}
-
 /** Calls onLine for each finished line of a byte stream, and for the unterminated last one at its end. */
 function forEachLine(stream: Readable | null, onLine: (line: string) => void): void {
   if (stream === null) return;
@@ -147,10 +133,6 @@ function forEachLine(stream: Readable | null, onLine: (line: string) => void): v
     pending += decoder.end();
     if (pending.length > 0) onLine(pending);
   });
-}
-
-function asText(value: unknown): string {
-  return typeof value === 'string' ? value : '';
 }
 
 /** The one way this program runs helm, kubectl and anything else. */
@@ -194,35 +176,35 @@ export class CommandRunner {
     // Created here, empty and 0600, so that the child's writes land in a file only this user can read.
     if (request.stdoutFile !== undefined) closeSync(openSync(request.stdoutFile, 'wx', 0o600));
     this.log?.({ type: 'start', command: request.stdoutFile === undefined ? command : `${command} > ${shellLine(request.stdoutFile, [])}` });
-    const child = execa(request.file, [...request.args], {
-      reject: false,
-      timeout: timeoutMs,
-      cancelSignal: this.signal,
-      forceKillAfterDelay: this.killGraceMs,
-      input: request.input ?? '',
+    const streams = this.log !== undefined || request.onLine !== undefined;
+    const outcome = await spawnChild(request.file, request.args, {
       env: this.childEnv(request.env),
-      extendEnv: false,
-      stripFinalNewline: false,
-      maxBuffer: 64 * 1024 * 1024,
-      // Not kept in memory as well: a dump may be far larger than maxBuffer.
-      ...(request.stdoutFile === undefined ? {} : { stdout: { file: request.stdoutFile }, buffer: { stdout: false } }),
+      input: request.input ?? '',
+      timeoutMs,
+      signal: this.signal,
+      killGraceMs: this.killGraceMs,
+      maxBufferBytes: 64 * 1024 * 1024,
+      ...(request.stdoutFile === undefined ? {} : { stdoutFile: request.stdoutFile }),
+      ...(streams
+        ? {
+            onStreams: (children: { stdout: Readable | null; stderr: Readable | null }) => {
+              for (const stream of ['stdout', 'stderr'] as const) {
+                forEachLine(children[stream], (raw) => {
+                  const line = this.redactor.redact(raw);
+                  request.onLine?.(line, stream);
+                  this.log?.({ type: 'output', command, stream, line });
+                });
+              }
+            },
+          }
+        : {}),
     });
-    if (this.log !== undefined || request.onLine !== undefined) {
-      for (const stream of ['stdout', 'stderr'] as const) {
-        forEachLine(child[stream], (raw) => {
-          const line = this.redactor.redact(raw);
-          request.onLine?.(line, stream);
-          this.log?.({ type: 'output', command, stream, line });
-        });
-      }
-    }
-    const outcome = (await child) as ChildOutcome;
     return this.settle(request, outcome, command, name, timeoutMs);
   }
 
-  private settle(request: RunRequest, outcome: ChildOutcome, command: string, name: string, timeoutMs: number): RunResult {
-    const stdout = this.redactor.redact(asText(outcome.stdout));
-    const stderr = this.redactor.redact(asText(outcome.stderr));
+  private settle(request: RunRequest, outcome: SpawnOutcome, command: string, name: string, timeoutMs: number): RunResult {
+    const stdout = this.redactor.redact(outcome.stdout);
+    const stderr = this.redactor.redact(outcome.stderr);
     const stderrTail = tailLines(stderr, STDERR_TAIL_LINES);
     const durationMs = outcome.durationMs;
     const end = (result: 'ok' | 'failed' | 'timeout' | 'cancelled') =>
@@ -245,7 +227,7 @@ export class CommandRunner {
     if (exitCode === undefined) {
       end('failed');
       const why = outcome.signal !== undefined ? `was killed by ${outcome.signal}` : 'could not run';
-      const detail = this.redactor.redact(outcome.shortMessage ?? outcome.originalMessage ?? '');
+      const detail = this.redactor.redact(outcome.message ?? '');
       throw new CommandFailedError(`${name} ${why}${detail ? `: ${firstLine(detail)}` : ''}`, command, undefined, stderrTail, stdout);
     }
     if (exitCode !== 0 && !(request.acceptExitCodes ?? []).includes(exitCode)) {

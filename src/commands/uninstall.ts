@@ -90,7 +90,7 @@ export async function runUninstall(options: GlobalOptions, context: UninstallCon
 export async function run(options: GlobalOptions): Promise<number> {
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
-  // `on`, not `once`: execa's exit handler re-raises the signal when it finds itself the only listener.
+  // `on`, not `once`: a second Ctrl-C while the running command stops must not fall back to node's default exit.
   process.on('SIGINT', onInterrupt);
   try {
     return await runUninstall(options, {
