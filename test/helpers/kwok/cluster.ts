@@ -183,6 +183,16 @@ export class KwokCluster {
     // A kubelet reports its node's ephemeral storage; kwok's node has none, and the scheduler refuses a pod that requests some.
     await this.kwokctl(['scale', 'node', '--replicas', '1', '--param', '.allocatable["ephemeral-storage"] = "100Gi"']);
     await this.apply(baseObjects(this.dir, options.volumes ?? 12));
+    await this.waitForDefaultServiceAccount();
+  }
+
+  /** The controller-manager makes each namespace's `default` ServiceAccount a moment after it starts; a pod needs it. */
+  private async waitForDefaultServiceAccount(): Promise<void> {
+    const deadline = Date.now() + 90_000;
+    while ((await this.exec(['get', 'serviceaccount', 'default', '--namespace', 'default'])).exitCode !== 0) {
+      if (Date.now() > deadline) throw new Error('the controller-manager made no ServiceAccount default/default within 90 s');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   /** kubectl against this cluster (as its admin), failing on a non-zero exit. */
