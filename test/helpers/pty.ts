@@ -44,8 +44,19 @@ export function spawnInPty(file: string, args: string[], options: PtyOptions = {
     output += data;
     writes.push(new Promise((resolve) => terminal.write(data, resolve)));
   });
+  // node-pty may deliver the last output after the exit: the session has exited once that output is on the screen.
   const exited = new Promise<{ exitCode: number; signal: number | undefined }>((resolve) => {
-    child.onExit(({ exitCode, signal }) => resolve({ exitCode, signal }));
+    child.onExit(({ exitCode, signal }) => {
+      void (async () => {
+        const until = Date.now() + 2_000;
+        for (let seen = -1; seen !== output.length && Date.now() < until; ) {
+          seen = output.length;
+          await new Promise((settle) => setTimeout(settle, 100));
+        }
+        await Promise.all(writes);
+        resolve({ exitCode, signal });
+      })();
+    });
   });
 
   function screen(): string {
