@@ -5,6 +5,7 @@
 // (PostgreSQL preset: the pre-upgrade migration Job runs in both), interleaved, medians as a ratio. Reported, not
 // asserted. Run after `npm run build` and `node scripts/test-setup.mjs`:
 //   node bench/upgrade.mjs [runs] [helm major]
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,8 @@ if (!controlPlane().ok) {
 const cluster = await KwokCluster.create({ volumes: 2 * runs + 2 });
 const lines = [];
 try {
-  const env = { ...process.env, ...cluster.env(major), NO_COLOR: '1', CI: 'true', MLFLOW_DB_PASSWORD: 'bench-only-password' };
+  // A new password each run: no credential-like literal in the source.
+  const env = { ...process.env, ...cluster.env(major), NO_COLOR: '1', CI: 'true', MLFLOW_DB_PASSWORD: randomBytes(18).toString('base64url') };
   const helm = join(cluster.env(major).PATH.split(':')[0], 'helm');
   const answers = (namespace, version) => ['--yes', '--preset', 'postgres', '--set', 'backend.db.host=db.internal', '--namespace', namespace, '--set', `mlflow.version=${version}`, '--values-file', join(scratch, `${namespace}-${version}.yaml`)];
   const installer = [];
